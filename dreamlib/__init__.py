@@ -1,0 +1,13 @@
+"""dreamlib: sparse coding and the wake-sleep algorithm, for teaching.
+
+Rebuilds the experiments of "Sparse Coding Dream Machines" (Allen et al.,
+2020): LCA sparse coding, a Helmholtz machine trained by wake-sleep, and the
+two joined so the machine dreams in sparse codes that decode to images.
+"""
+
+from . import course, data, metrics, plotting, sparse_coding
+from .sparse_coding import SparseCoding
+
+__version__ = "0.1.0"
+
+__all__ = ["course", "data", "metrics", "plotting", "sparse_coding", "SparseCoding"]

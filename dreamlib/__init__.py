@@ -5,9 +5,17 @@ Rebuilds the experiments of "Sparse Coding Dream Machines" (Allen et al.,
 two joined so the machine dreams in sparse codes that decode to images.
 """
 
-from . import course, data, metrics, plotting, sparse_coding
+from . import course, data, metrics, plotting, sparse_coding, widgets
 from .sparse_coding import SparseCoding
 
 __version__ = "0.1.0"
 
-__all__ = ["course", "data", "metrics", "plotting", "sparse_coding", "SparseCoding"]
+__all__ = [
+    "course",
+    "data",
+    "metrics",
+    "plotting",
+    "sparse_coding",
+    "widgets",
+    "SparseCoding",
+]

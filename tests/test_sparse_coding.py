@@ -1,0 +1,193 @@
+"""LCA, dictionary learning and the SparseCoding estimator, against independent references."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso
+from sklearn.utils.estimator_checks import check_estimator
+
+import dreamlib as dl
+from dreamlib.sparse_coding import (
+    SparseCoding,
+    lasso_objective,
+    lca,
+    lca_dynamics,
+    learn_dictionary,
+    normalize_rows,
+    soft_threshold,
+)
+
+
+def exact_lasso(X, D, lam):
+    """Codes from scikit-learn's coordinate-descent Lasso, run to a tiny tolerance.
+
+    scikit-learn minimises (1 / (2 n)) ||y - W c||^2 + alpha ||c||_1 over the n
+    rows of y, so alpha = lam / n_features gives our objective divided by n.
+    """
+    model = Lasso(alpha=lam / X.shape[1], fit_intercept=False, tol=1e-12, max_iter=200_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(D.T, X.T)
+    return np.atleast_2d(model.coef_)
+
+
+def relative_gaps(X, D, lam, codes):
+    exact = lasso_objective(X, exact_lasso(X, D, lam), D, lam)
+    return (lasso_objective(X, codes, D, lam) - exact) / exact
+
+
+def random_problem(n_samples, n_features, n_components, seed):
+    rng = np.random.default_rng(seed)
+    D = normalize_rows(rng.standard_normal((n_components, n_features)))
+    # signals that really are sparse combinations, plus noise
+    truth = rng.standard_normal((n_samples, n_components)) * (
+        rng.random((n_samples, n_components)) < 0.1
+    )
+    X = truth @ D + 0.1 * rng.standard_normal((n_samples, n_features))
+    return X, D
+
+
+@pytest.fixture(scope="module")
+def natural_patches():
+    images = [dl.data.whiten(im) for im in dl.data.natural_images()[:4]]
+    X = dl.data.patches(images, size=12, n_patches=400, random_state=0)
+    atoms = dl.data.patches(images, size=12, n_patches=200, random_state=1)
+    return X, normalize_rows(atoms)
+
+
+@pytest.mark.parametrize(
+    "n_features, n_components",
+    [(64, 32), (64, 64), (64, 192)],
+    ids=["undercomplete", "complete", "overcomplete"],
+)
+@pytest.mark.parametrize("lam", [0.05, 0.3])
+def test_lca_defaults_match_exact_lasso_on_random_dictionaries(n_features, n_components, lam):
+    X, D = random_problem(60, n_features, n_components, seed=n_components)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        codes = lca(X, D, lam)
+    gaps = relative_gaps(X, D, lam, codes)
+    assert gaps.max() <= 1e-4
+    assert gaps.min() >= -1e-6  # and never "better" than the optimum
+
+
+@pytest.mark.parametrize("lam", [0.2, 1.0])
+def test_lca_defaults_match_exact_lasso_on_natural_patches(natural_patches, lam):
+    X, D = natural_patches
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        codes = lca(X, D, lam)
+    gaps = relative_gaps(X, D, lam, codes)
+    assert gaps.max() <= 1e-4
+    assert 0.0 < dl.metrics.sparsity(codes) < 0.5
+
+
+def test_lca_is_soft_thresholding_for_an_orthonormal_dictionary(rng):
+    # closed form: with orthonormal atoms the LASSO decouples into soft thresholds of x @ D.T
+    Q, _ = np.linalg.qr(rng.standard_normal((20, 20)))
+    X = rng.standard_normal((30, 20)) * 2
+    codes = lca(X, Q.T, 0.5, tol=1e-8, dtype=np.float64)
+    np.testing.assert_allclose(codes, soft_threshold(X @ Q, 0.5), atol=1e-6)
+
+
+def test_lca_handles_badly_scaled_data_by_finishing_in_float64(rng):
+    # a complete basis and large signals: the residual is tiny next to ||x||, beyond float32
+    D = normalize_rows(rng.standard_normal((5, 5)))
+    X = 100 * rng.standard_normal((20, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        codes = lca(X, D, 0.1)
+    assert relative_gaps(X, D, 0.1, codes).max() <= 1e-4
+
+
+def test_lca_zero_codes_when_lam_exceeds_every_correlation(rng):
+    X, D = random_problem(10, 16, 24, seed=3)
+    lam = np.abs(X @ D.T).max() * 1.01
+    assert np.all(lca(X, D, lam) == 0)
+
+
+def test_lca_warm_start_reaches_the_same_optimum_faster(rng):
+    X, D = random_problem(50, 32, 64, seed=4)
+    cold, n_cold = lca(X, D, 0.1, return_n_iter=True)
+    warm, n_warm = lca(X, D, 0.1, init=cold, return_n_iter=True)
+    assert n_warm < n_cold
+    assert relative_gaps(X, D, 0.1, warm).max() <= 1e-4
+
+
+def test_lca_preserves_dtype_and_warns_when_capped(rng):
+    X, D = random_problem(20, 32, 64, seed=5)
+    assert lca(X.astype(np.float32), D, 0.1).dtype == np.float32
+    assert lca(X, D, 0.1).dtype == np.float64
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        lca(X, D, 0.01, max_iter=2)
+
+
+def test_lca_paper_step_is_stable_but_slow(rng):
+    # the paper's plain dynamics at step 0.01 still reach the optimum, in many more steps
+    X, D = random_problem(10, 16, 24, seed=6)
+    fast, n_fast = lca(X, D, 0.2, return_n_iter=True)
+    slow, n_slow = lca(X, D, 0.2, step=0.01, momentum=False, max_iter=20_000, return_n_iter=True)
+    assert n_slow > 10 * n_fast
+    np.testing.assert_allclose(lasso_objective(X, slow, D, 0.2), lasso_objective(X, fast, D, 0.2),
+                               rtol=2e-4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 6)), lam=0.1), "features per atom"),
+        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=-1.0), "lam must be >= 0"),
+        (dict(X=np.full((3, 5), np.nan), dictionary=np.ones((4, 5)), lam=0.1), "NaN"),
+        (dict(X=np.ones(5), dictionary=np.ones((4, 5)), lam=0.1), "2-D"),
+        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=0.1, step=0.0), "step"),
+        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=0.1, init=np.ones((3, 2))), "init"),
+    ],
+)
+def test_lca_bad_input_names_the_argument(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        lca(**kwargs)
+
+
+def test_lca_dynamics_settle_on_the_lca_solution(rng):
+    X, D = random_problem(1, 16, 24, seed=7)
+    potentials, activations = lca_dynamics(X[0], D, 0.2, n_steps=2000)
+    assert potentials.shape == activations.shape == (2001, 24)
+    assert np.all(potentials[0] == 0)
+    np.testing.assert_allclose(activations[-1], lca(X, D, 0.2, tol=1e-9, dtype=np.float64)[0],
+                               atol=1e-5)
+
+
+def test_learn_dictionary_returns_unit_rows_reproducibly():
+    X, _ = dl.data.bars(500, size=6, random_state=0)
+    D1 = learn_dictionary(X, 12, 0.1, n_iter=30, random_state=3)
+    D2 = learn_dictionary(X, 12, 0.1, n_iter=30, random_state=3)
+    assert D1.shape == (12, 36)
+    np.testing.assert_allclose(np.linalg.norm(D1, axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(D1, D2)
+
+
+@pytest.mark.parametrize("size", [16, 8, 12])
+def test_sparse_coding_defaults_recover_the_bars(size):
+    X, components = dl.data.bars(20_000, size=size, random_state=0)
+    model = SparseCoding(2 * size, random_state=0).fit(X)
+    assert dl.metrics.recovery_score(model.components_, components) >= 0.95
+
+
+def test_sparse_coding_reconstructs_bars_images():
+    X, _ = dl.data.bars(5000, size=8, random_state=1)
+    model = SparseCoding(16, random_state=0).fit(X)
+    codes = model.transform(X[:200])
+    assert codes.shape == (200, 16)
+    assert dl.metrics.psnr(X[:200], model.inverse_transform(codes)) > 15
+    with pytest.raises(ValueError, match="16 columns"):
+        model.inverse_transform(codes[:, :3])
+
+
+def test_sparse_coding_passes_scikit_learn_estimator_checks():
+    # The full suite, with no exclusion. (scikit-learn itself skips its array-API check
+    # unless SCIPY_ARRAY_API is set; SparseCoding is numpy-only.) Small sizes keep it fast.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_estimator(SparseCoding(n_components=5, n_iter=20, random_state=0))

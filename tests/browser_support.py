@@ -376,8 +376,12 @@ def exercise_animation(page, anim, timeout):
             "frame_after": int(slider.input_value())}
 
 
-def screenshot_notebook(page, path):
-    """Screenshot the whole notebook: grow the viewport to the notebook's height, then restore."""
+def screenshot_notebook(page, path, elements=()):
+    """Screenshot the whole notebook: grow the viewport to the notebook's height, then restore.
+
+    ``elements`` are (locator, path) pairs shot at the same time, whole (the notebook scrolls
+    inside the page, so an element taller than the visible part would be cut otherwise).
+    """
     size = page.viewport_size
     height = page.evaluate(
         f"() => {{ const n = document.querySelector('{PANEL} .jp-WindowedPanel-outer');"
@@ -388,6 +392,8 @@ def screenshot_notebook(page, path):
                   ".forEach(n => n.scrollTop = 0)")
     page.wait_for_timeout(500)
     page.screenshot(path=str(path))
+    for locator, element_path in elements:
+        locator.screenshot(path=str(element_path))
     page.set_viewport_size(size)
 
 
@@ -421,9 +427,7 @@ def run_notebook(page, server, relpath, artifacts, timeout=600, response_timeout
     result["explorers"] = []
     for i in range(n_explorers):
         box = explorers.nth(i)
-        measured = exercise_explorer(page, box, response_timeout)
-        box.screenshot(path=str(artifacts / f"{name}-explorer{i + 1}.png"))
-        result["explorers"].append(measured)
+        result["explorers"].append(exercise_explorer(page, box, response_timeout))
 
     animations = page.locator(f"{PANEL} .animation:has(.anim-slider)")
     if animations.count() != n_animations:
@@ -436,7 +440,11 @@ def run_notebook(page, server, relpath, artifacts, timeout=600, response_timeout
     errors = cell_errors(state)
     if errors:
         raise NotebookRunError(f"{relpath}: errors after interaction:\n" + "\n".join(errors))
-    screenshot_notebook(page, artifacts / f"{name}.png")
+    shots = [(explorers.nth(i), artifacts / f"{name}-explorer{i + 1}.png")
+             for i in range(n_explorers)]
+    shots += [(animations.nth(i), artifacts / f"{name}-animation{i + 1}.png")
+              for i in range(n_animations)]
+    screenshot_notebook(page, artifacts / f"{name}.png", shots)
     result["total_s"] = round(time.perf_counter() - t0, 2)
     return result
 

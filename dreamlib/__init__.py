@@ -6,6 +6,8 @@ two joined so the machine dreams in sparse codes that decode to images.
 """
 
 from . import course, data, metrics, plotting, sparse_coding, widgets
+from . import helmholtz
+from .helmholtz import HelmholtzMachine
 from .sparse_coding import SparseCoding
 
 __version__ = "0.1.0"
@@ -16,6 +18,8 @@ __all__ = [
     "metrics",
     "plotting",
     "sparse_coding",
+    "helmholtz",
     "widgets",
     "SparseCoding",
+    "HelmholtzMachine",
 ]

@@ -478,3 +478,101 @@ def sharpen(X, sigma=1.0, amount=1.0, shape=None):
     check_positive(amount, "amount", allow_zero=True)
     X = np.asarray(X, dtype=np.float64)
     return X + amount * (X - blur(X, sigma=sigma, shape=shape))
+
+
+# ------------------------------------------------- Hinton et al. (1995) bars
+def _hinton_bars_check(size, p_vertical, p_bar):
+    check_positive(size, "size", integer=True)
+    if not 0 <= p_vertical <= 1:
+        raise ValueError(f"p_vertical must be a probability in [0, 1], got {p_vertical!r}.")
+    if not 0 <= p_bar <= 1:
+        raise ValueError(f"p_bar must be a probability in [0, 1], got {p_bar!r}.")
+
+
+def _hinton_bar_masks(size):
+    vertical = np.zeros((size, size, size))
+    for i in range(size):
+        vertical[i, :, i] = 1.0  # column i
+    vertical = vertical.reshape(size, size * size)
+    horizontal = vertical.reshape(size, size, size).transpose(0, 2, 1).reshape(size, size * size)
+    return vertical, horizontal
+
+
+def hinton_bars(n_samples, size=4, p_vertical=2 / 3, p_bar=0.2, random_state=None):
+    """The bars problem of Hinton, Dayan, Frey & Neal (1995), the wake-sleep test bed.
+
+    Each image first picks an orientation, vertical with probability
+    ``p_vertical`` and horizontal otherwise; then each of the ``size`` bars of
+    that orientation is on independently with probability ``p_bar``. Unlike
+    :func:`bars`, the two orientations never mix, so a top-layer unit can
+    learn the orientation and the layer below the bars.
+
+    Parameters
+    ----------
+    n_samples : int
+    size : int, default=4
+        Images are ``size x size``.
+    p_vertical : float, default=2/3
+    p_bar : float, default=0.2
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n_samples, size * size), values in {0, 1}
+
+    Examples
+    --------
+    >>> hinton_bars(3, random_state=0).shape
+    (3, 16)
+    """
+    check_positive(n_samples, "n_samples", integer=True)
+    _hinton_bars_check(size, p_vertical, p_bar)
+    rng = check_random_state(random_state)
+    vertical, horizontal = _hinton_bar_masks(size)
+    is_vertical = rng.random(n_samples) < p_vertical
+    on = (rng.random((n_samples, size)) < p_bar).astype(float)
+    X = np.where(is_vertical[:, None], on @ vertical, on @ horizontal)
+    return (X > 0).astype(float)
+
+
+def hinton_bars_distribution(size=4, p_vertical=2 / 3, p_bar=0.2):
+    """The exact distribution of :func:`hinton_bars`: every possible image and its probability.
+
+    Of the ``2 ** (size * size)`` binary images only ``2 ** (size + 1) - 2``
+    have non-zero probability (30 for 4x4); these are returned, each once.
+    The blank image and the all-white image arise from both orientations, and
+    their probabilities sum both. With the defaults the entropy is 3.43 bits.
+
+    Parameters
+    ----------
+    size : int, default=4
+    p_vertical : float, default=2/3
+    p_bar : float, default=0.2
+
+    Returns
+    -------
+    patterns : ndarray of shape (n_patterns, size * size), values in {0, 1}
+    probabilities : ndarray of shape (n_patterns,), summing to 1
+
+    Examples
+    --------
+    >>> patterns, probabilities = hinton_bars_distribution()
+    >>> patterns.shape, round(float(probabilities.sum()), 12)
+    ((30, 16), 1.0)
+    """
+    _hinton_bars_check(size, p_vertical, p_bar)
+    if size > 12:
+        raise ValueError(f"size must be at most 12 to enumerate the patterns, got {size}.")
+    vertical, horizontal = _hinton_bar_masks(size)
+    on = ((np.arange(2**size)[:, None] >> np.arange(size)) & 1).astype(float)
+    k = on.sum(axis=1)
+    p_on = p_bar**k * (1 - p_bar) ** (size - k)
+    probs = {}
+    for masks, p_orient in ((vertical, p_vertical), (horizontal, 1 - p_vertical)):
+        for pattern, p in zip((on @ masks > 0).astype(float), p_on * p_orient):
+            key = pattern.tobytes()
+            probs[key] = probs.get(key, 0.0) + p
+    keys = [key for key, p in probs.items() if p > 0]
+    patterns = np.array([np.frombuffer(key, dtype=float) for key in keys])
+    probabilities = np.array([probs[key] for key in keys])
+    return patterns, probabilities / probabilities.sum()

@@ -9,7 +9,7 @@ drawn twice.
 import numpy as np
 import matplotlib.pyplot as plt
 
-__all__ = ["tile", "show_tiles", "image_grid", "animation", "infer_shape"]
+__all__ = ["tile", "show_tiles", "show_image", "image_grid", "animation", "infer_shape"]
 
 
 def infer_shape(n_features):
@@ -77,6 +77,28 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     return ax
 
 
+def show_image(image, ax=None, shape=None, title=None, cmap="gray", **imshow_kwargs):
+    """Draw one image (a row of pixels or a 2-D array) with a thin frame and no ticks.
+
+    The frame matters: a bright bar along an image's edge would otherwise melt
+    into the white page. Returns the axes.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 1:
+        image = image.reshape(shape if shape is not None else infer_shape(image.size))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2, 2))
+    ax.imshow(image, cmap=cmap, **imshow_kwargs)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color("0.6")
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
 def image_grid(images, shape=None, ncols=8, titles=None, cmap="gray", vmin=None, vmax=None,
                suptitle=None, size=1.4):
     """A grid of images, one subplot each, with optional titles.
@@ -104,11 +126,11 @@ def image_grid(images, shape=None, ncols=8, titles=None, cmap="gray", vmin=None,
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
         if i < n:
-            ax.imshow(images[i].reshape(h, w), cmap=cmap, vmin=vmin, vmax=vmax)
-            if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+            show_image(images[i], ax=ax, shape=(h, w), cmap=cmap, vmin=vmin, vmax=vmax,
+                       title=None if titles is None else titles[i])
+        else:
+            ax.set_axis_off()
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

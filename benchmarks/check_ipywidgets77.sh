@@ -20,8 +20,12 @@ NOTEBOOK_DIR=$(realpath "${NOTEBOOK_DIR:-notebooks}")
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "ipywidgets==7.7.*" "ipykernel<7" nbclient nbformat .
+log="$VENV/install.log"
+if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+       "$VENV/bin/python" -m pip install -q "ipywidgets==7.7.*" "ipykernel<7" nbclient nbformat .
+     } >"$log" 2>&1; then
+    cat "$log"; echo "pip install failed (log above, also in $log)" >&2; exit 1
+fi
 export PATH="$VENV/bin:$PATH"   # the kernel spec runs `python`: it must be the venv's
 export DREAMLIB_QUICK=1 DREAMLIB_OFFLINE=1 MPLBACKEND=Agg
 unset JPY_SESSION_NAME DREAMLIB_STATIC_WIDGETS || true

@@ -311,6 +311,7 @@ def whiten(image, f0=OLSHAUSEN_F0):
     padded = np.pad(image - image.mean(), ((h // 2, h // 2), (w // 2, w // 2)), mode="symmetric")
     spectrum = np.fft.fft2(padded) * whitening_filter(padded.shape, f0)
     out = np.real(np.fft.ifft2(spectrum))[h // 2 : h // 2 + h, w // 2 : w // 2 + w]
+    out -= out.mean()
     std = out.std()
     return out / std if std > 0 else out
 

@@ -1,0 +1,79 @@
+"""Metrics against hand-computed values, and the plotting helpers' layouts."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dreamlib import metrics, plotting  # noqa: E402
+from dreamlib._validation import check_random_state  # noqa: E402
+
+
+def test_mse_averages_over_every_pixel():
+    a = np.zeros((2, 4))
+    b = np.zeros((2, 4))
+    b[0, 0] = 2.0
+    # one error of 2 among 8 pixels: 4 / 8. (The paper's image_MSE divided by the
+    # number of images instead, which would give 4 / 2.)
+    assert metrics.mse(a, b) == 0.5
+    np.testing.assert_allclose(metrics.mse(a, b, axis=1), [1.0, 0.0])
+
+
+def test_psnr_closed_form():
+    a = np.zeros(100)
+    b = np.full(100, 0.1)  # mse 0.01 -> 20 dB at range 1, 40 dB... at range 10
+    assert metrics.psnr(a, b) == pytest.approx(20.0)
+    assert metrics.psnr(a, b, data_range=10.0) == pytest.approx(40.0)
+    assert metrics.psnr(a, a) == np.inf
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.psnr(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="data_range"):
+        metrics.psnr(a, b, data_range=0)
+
+
+def test_recovery_score_invariant_to_order_sign_and_scale(rng):
+    true = rng.standard_normal((6, 20))
+    learned = -3.0 * true[::-1]
+    assert metrics.recovery_score(learned, true) == pytest.approx(1.0)
+    # random atoms in 20 dimensions recover little
+    assert metrics.recovery_score(rng.standard_normal((6, 20)), true) < 0.8
+    with pytest.raises(ValueError, match="same number of features"):
+        metrics.recovery_score(true, true[:, :5])
+
+
+def test_sparsity_counts_nonzeros():
+    assert metrics.sparsity(np.array([[0.0, 1.0], [0.0, -2.0]])) == 0.5
+
+
+def test_tile_places_each_image_in_its_cell():
+    images = np.arange(6 * 4, dtype=float).reshape(6, 4) + 1
+    mosaic = plotting.tile(images, shape=(2, 2), ncols=3, symmetric=False)
+    assert mosaic.shape == (2 * 3 + 1, 3 * 3 + 1)
+    np.testing.assert_array_equal(mosaic[1:3, 1:3], images[0].reshape(2, 2))
+    np.testing.assert_array_equal(mosaic[4:6, 7:9], images[5].reshape(2, 2))
+    assert np.isnan(mosaic[0]).all()
+    with pytest.raises(ValueError, match="square"):
+        plotting.tile(np.ones((2, 10)))
+
+
+def test_image_grid_and_animation():
+    images = np.random.default_rng(0).random((5, 9))
+    fig = plotting.image_grid(images, ncols=3, titles=list("abcde"))
+    assert len(fig.axes) == 6 and fig.axes[4].get_title() == "e"
+    plt.close(fig)
+    n_before = len(plt.get_fignums())
+    html = plotting.animation(np.stack([images, 1 - images]), titles=["t=0", "t=1"])
+    assert "anim" in html.data and "<script" in html.data
+    assert len(plt.get_fignums()) == n_before  # its figure is closed, so it is not drawn twice
+
+
+def test_check_random_state():
+    assert isinstance(check_random_state(None), np.random.Generator)
+    assert check_random_state(3).random() == check_random_state(3).random()
+    g = np.random.default_rng(1)
+    assert check_random_state(g) is g
+    with pytest.raises(TypeError, match="random_state"):
+        check_random_state("seed")

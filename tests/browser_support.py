@@ -126,7 +126,9 @@ class LabServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited at start:\n{self.log()}")
+                log = self.log()
+                self.stop()
+                raise RuntimeError(f"JupyterLab exited at start:\n{log}")
             try:
                 with urllib.request.urlopen(self.api_url("/api/status"), timeout=2) as resp:
                     if resp.status == 200:
@@ -134,8 +136,9 @@ class LabServer:
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
             time.sleep(0.2)
+        log = self.log()
         self.stop()
-        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log()}")
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{log}")
 
     def api_url(self, path):
         return f"{self.base}{path}?token={self.token}"

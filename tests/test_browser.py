@@ -48,6 +48,7 @@ def _require_browser():
 def lab():
     """One JupyterLab server on loopback, serving copies of the notebooks (outputs stripped)."""
     _require_browser()
+    TIMINGS.unlink(missing_ok=True)  # this run's measurements only
     workdir = Path(tempfile.mkdtemp(prefix="dreamlib-browser-"))
     bs.prepare_copies(NOTEBOOKS, workdir)
     server = bs.LabServer(workdir)

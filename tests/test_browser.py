@@ -85,7 +85,8 @@ def test_notebook_in_jupyterlab(lab, browser, notebook):
     try:
         result = bs.run_notebook(page, lab, f"notebooks/{notebook.name}", ARTIFACTS)
     except bs.NotebookRunError as exc:
-        pytest.fail(f"{exc}\n(screenshots in {ARTIFACTS}; server log tail:\n{lab.log()[-1500:]})")
+        (ARTIFACTS / "jupyterlab-server.log").write_text(lab.log())
+        pytest.fail(f"{exc}\n(screenshots and jupyterlab-server.log in {ARTIFACTS})")
     finally:
         page.close()
         lab.shutdown_kernels()

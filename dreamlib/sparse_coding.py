@@ -83,7 +83,7 @@ def lasso_objective(X, codes, dictionary, lam):
 
 def largest_eigenvalue(G):
     """Largest eigenvalue of a symmetric positive semi-definite matrix (Lanczos)."""
-    G = np.asarray(G, dtype=np.float64)
+    G = np.asarray(G)
     if G.shape[0] <= 2:
         return float(np.linalg.eigvalsh(G)[-1])
     v0 = np.ones(G.shape[0])
@@ -111,13 +111,16 @@ def _duality_gap(A, C, B, xx, lam, eps=0.0):
     return primal - dual, primal, rounding
 
 
-def default_step(dictionary):
+def default_step(dictionary=None, *, G=None):
     """The default LCA step, ``1.8 / L``, with ``L`` the largest eigenvalue of ``D @ D.T``.
 
-    Steps below ``2 / L`` are stable; 1.8 leaves a margin.
+    Steps below ``2 / L`` are stable; 1.8 leaves a margin. Pass the
+    dictionary, or its Gram matrix ``G`` if it is at hand.
     """
-    D = np.asarray(dictionary, dtype=np.float64)
-    return 1.8 / max(largest_eigenvalue(D @ D.T), np.finfo(np.float32).eps)
+    if G is None:
+        D = np.asarray(dictionary, dtype=np.float64)
+        G = D @ D.T
+    return 1.8 / max(largest_eigenvalue(G), np.finfo(np.float32).eps)
 
 
 def lca(
@@ -200,17 +203,23 @@ def lca(
         init = check_array(init, "init")
         if init.shape != (n, k):
             raise ValueError(f"init must have shape {(n, k)}, got {init.shape}.")
-    step = default_step(D) if step is None else check_positive(step, "step")
+    if step is not None:
+        check_positive(step, "step")
     codes = np.zeros((n, k), dtype=X.dtype)
-    settings = dict(
-        lam=lam, step=step, max_iter=max_iter, tol=tol, check_every=check_every, momentum=momentum
-    )
+    settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every, momentum=momentum)
+    dtype = np.dtype(dtype)
+    D_ = D.astype(dtype, copy=False)
+    G = D_ @ D_.T
+    step = default_step(G=G) if step is None else step
     rows = np.arange(n)
-    failed, imprecise, n_iter = _lca_loop(X, D, init, codes, rows, np.dtype(dtype), **settings)
+    failed, imprecise, n_iter = _lca_loop(
+        X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, rows, step=step, **settings
+    )
     if imprecise.size:
         # float32 cannot certify these (their residual is tiny next to ||x||): finish in float64
         more_failed, _, more_iter = _lca_loop(
-            X[imprecise], D, codes[imprecise], codes, imprecise, np.dtype(np.float64), **settings
+            X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, imprecise,
+            step=step, **settings,
         )
         failed = np.concatenate([failed, more_failed])
         n_iter = max(n_iter, more_iter)
@@ -224,41 +233,51 @@ def lca(
     return (codes, n_iter) if return_n_iter else codes
 
 
-def _lca_loop(X, D, init, codes, rows, dtype, *, lam, step, max_iter, tol, check_every,
-              momentum):
-    """Run the LCA on every row of X, writing each finished row into ``codes[rows]``.
+def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_every, momentum):
+    """Run the LCA from ``init`` on every row, writing each finished row into ``codes[rows]``.
+
+    ``B = X @ D.T`` and ``G = D @ D.T`` in the working precision.
 
     Returns
     -------
     failed : rows that reached ``max_iter`` unconverged
-    imprecise : rows whose gap is below what ``dtype`` can resolve (only for
-        float32; they need float64)
+    imprecise : rows whose gap is below what float32 can resolve (they need float64)
     n_iter : steps taken
     """
-    D = D.astype(dtype, copy=False)
-    G = D @ D.T
-    B = X.astype(dtype, copy=False) @ D.T
+    dtype = B.dtype
     xx = np.einsum("ij,ij->i", X, X)
     lam_, step = dtype.type(lam), dtype.type(step)
     U = (init + lam * np.sign(init)).astype(dtype)
-    U_prev = U.copy()
-    t = np.ones((len(U), 1), dtype=dtype)  # momentum counter; stays 1 without momentum
+    # work buffers, so that the loop allocates nothing
+    U_prev, V, A, C, delta, T = (np.zeros_like(U) for _ in range(6))
+    U_prev[...] = U
+    t = np.ones((len(U), 1), dtype=dtype)  # Nesterov's momentum counter
     eps = np.finfo(dtype).eps if dtype != np.float64 else 0.0
     imprecise = []
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        # Nesterov momentum on the potentials: v = u + beta * (u - u_prev)
-        t_next = 0.5 * (1 + np.sqrt(1 + 4 * t * t)) if momentum else t
-        V = U + ((t - 1) / t_next) * (U - U_prev)
-        # a = soft_threshold(v, lam);  c = b - a @ G, the residual's correlation with each atom
-        A = soft_threshold(V, lam_)
-        C = B - A @ G
-        # the LCA step: u = v + step * (b - v - a @ (G - I)) = v + step * (c + a - v)
-        U_next = V + step * (C + A - V)
-        if momentum:  # restart where the potentials reverse direction (O'Donoghue & Candes)
-            reverse = np.einsum("ij,ij->i", U_next - U, U - U_prev) < 0
-            t = np.where(reverse[:, None], dtype.type(1), t_next)
-        U_prev, U = U, U_next
+        if momentum:  # v = u + beta * (u - u_prev): the potentials keep some of their velocity
+            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+            np.subtract(U, U_prev, out=delta)
+            np.multiply(delta, (t - 1) / t_next, out=V)
+            V += U
+        else:
+            V[...] = U
+        # a = soft_threshold(v, lam)
+        np.clip(V, -lam_, lam_, out=A)
+        np.subtract(V, A, out=A)
+        # c = b - a @ G: how much of each atom the residual still holds
+        np.matmul(A, G, out=C)
+        np.subtract(B, C, out=C)
+        # the LCA step  u = v + step * (b - v - a @ (G - I)) = v + step * (c + a - v)
+        U, U_prev = U_prev, U
+        np.add(C, A, out=U)
+        U -= V
+        U *= step
+        U += V
+        if momentum:  # restart where the potentials reverse direction (O'Donoghue & Candes 2015)
+            np.subtract(U, U_prev, out=T)
+            t = np.where(np.einsum("ij,ij->i", T, delta)[:, None] < 0, dtype.type(1), t_next)
         if n_iter % check_every and n_iter != max_iter:
             continue
         gap, primal, rounding = _duality_gap(A, C, B, xx, lam, eps)
@@ -269,8 +288,8 @@ def _lca_loop(X, D, init, codes, rows, dtype, *, lam, step, max_iter, tol, check
             codes[rows[leave]] = A[leave]
             imprecise.append(rows[hopeless])
             keep = ~leave
-            rows, xx, U, U_prev, B, t = rows[keep], xx[keep], U[keep], U_prev[keep], B[keep], t[keep]
-            A = A[keep]
+            rows, xx, B, t = rows[keep], xx[keep], B[keep], t[keep]
+            U, U_prev, V, A, C, delta, T = (M[keep] for M in (U, U_prev, V, A, C, delta, T))
             if rows.size == 0:
                 break
     codes[rows] = A

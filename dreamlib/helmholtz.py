@@ -48,6 +48,7 @@ from ._validation import check_array, check_positive, check_random_state
 
 __all__ = [
     "HelmholtzMachine",
+    "delta_rule",
     "bernoulli_log_prob",
     "independent_pixel_log_likelihood",
     "exact_kl_bits",
@@ -158,6 +159,40 @@ def exact_kl_bits(model, patterns, probabilities):
     return float(np.sum(p * (np.log(p) - log_q)) / np.log(2.0))
 
 
+def delta_rule(inputs, targets, weights, bias):
+    """The delta rule of wake-sleep: how to change one layer's weights and biases.
+
+    A layer predicts ``targets`` from ``inputs`` with probabilities
+    ``p = sigmoid(inputs @ weights + bias)``; the rule moves the prediction
+    towards the targets, ``dW = inputs.T @ (targets - p)``, averaged over the
+    rows. It is the gradient of ``log Bernoulli(targets; p)``. The wake phase
+    uses it top-down (inputs: the layer above, targets: the layer below, both
+    from recognition); the sleep phase bottom-up on a dream.
+
+    Parameters
+    ----------
+    inputs : ndarray of shape (n, n_in)
+    targets : ndarray of shape (n, n_out)
+    weights : ndarray of shape (n_in, n_out)
+    bias : ndarray of shape (n_out,)
+
+    Returns
+    -------
+    grad_weights : ndarray of shape (n_in, n_out)
+    grad_bias : ndarray of shape (n_out,)
+        Add ``learning_rate`` times these to the weights and bias.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dW, db = delta_rule(np.ones((1, 1)), np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1))
+    >>> float(dW[0, 0]), float(db[0])
+    (0.5, 0.5)
+    """
+    err = targets - expit(inputs @ weights + bias)
+    return inputs.T @ err / len(inputs), err.mean(axis=0)
+
+
 def _sample_bernoulli(p, rng):
     return (rng.random(p.shape, dtype=np.float32) < p).astype(np.float32)
 
@@ -198,7 +233,7 @@ class HelmholtzMachine(BaseEstimator):
         Images per wake phase and dreams per sleep phase. Updates average over
         the minibatch.
     learning_rate : float, optional
-        Step size. Default 1e-3 for ``optimizer="adam"``, 0.1 for ``"sgd"``.
+        Step size. Default 3e-3 for ``optimizer="adam"``, 0.1 for ``"sgd"``.
     optimizer : {"adam", "sgd"}, default="adam"
         ``"sgd"`` is the plain delta rule ``w += learning_rate * gradient``
         of the paper and Hinton et al.; ``"adam"`` rescales each weight's step
@@ -218,7 +253,7 @@ class HelmholtzMachine(BaseEstimator):
         the same weighted samples (wake-q) and from dreams (sleep).
     n_importance : int, default=5
         Samples per image for ``algorithm="rws"``.
-    init_scale : float, default=0.01
+    init_scale : float, default=0.1
         Standard deviation of the random initial weights. The visible
         generative bias starts at the data's log-odds.
     blas_threads : int or None, default=1
@@ -275,7 +310,7 @@ class HelmholtzMachine(BaseEstimator):
         l1=0.0,
         algorithm="wake-sleep",
         n_importance=5,
-        init_scale=0.01,
+        init_scale=0.1,
         blas_threads=1,
         progress=True,
         random_state=None,
@@ -350,7 +385,7 @@ class HelmholtzMachine(BaseEstimator):
     def _lr(self):
         if self.learning_rate is not None:
             return float(self.learning_rate)
-        return 1e-3 if self.optimizer == "adam" else 0.1
+        return 3e-3 if self.optimizer == "adam" else 0.1
 
     # ------------------------------------------------------------ set-up
     def _initialize(self, X, rng):
@@ -498,12 +533,14 @@ class HelmholtzMachine(BaseEstimator):
         elbo = bernoulli_log_prob(top, np.broadcast_to(self.generative_biases_[-1], top.shape))
         for level in range(L - 1):
             above = states[level + 1]
-            a = above @ self.generative_weights_[level] + self.generative_biases_[level]
-            err = states[level] - expit(a)  # the delta rule: target minus prediction
-            gG[level] = above.T @ err / n
-            gb[level] = err.mean(axis=0)
+            # the layer above predicts the layer below: the delta rule, top-down
+            gG[level], gb[level] = delta_rule(
+                above, states[level], self.generative_weights_[level],
+                self.generative_biases_[level]
+            )
             if not with_elbo:
                 continue
+            a = above @ self.generative_weights_[level] + self.generative_biases_[level]
             if level == 0:
                 elbo = elbo + self._visible_log_prob(states[0], a)
             else:
@@ -519,11 +556,11 @@ class HelmholtzMachine(BaseEstimator):
         dream, _ = self._generate_down(top, rng)
         gR, gr = [], []
         for level in range(self._n_layers - 1):
-            below = dream[level]
-            a = below @ self.recognition_weights_[level] + self.recognition_biases_[level]
-            err = dream[level + 1] - expit(a)
-            gR.append(below.T @ err / n)
-            gr.append(err.mean(axis=0))
+            # the layer below predicts the layer above in a dream: the delta rule, bottom-up
+            dR, dr = delta_rule(dream[level], dream[level + 1], self.recognition_weights_[level],
+                                self.recognition_biases_[level])
+            gR.append(dR)
+            gr.append(dr)
         return gR, gr
 
     def _rws_wake_grads(self, X, rng):

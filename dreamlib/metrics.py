@@ -9,7 +9,8 @@ import numpy as np
 
 from ._validation import check_positive
 
-__all__ = ["mse", "psnr", "sparsity", "recovery_score"]
+__all__ = ["mse", "psnr", "sparsity", "recovery_score", "pairwise_correlations",
+           "mean_pairwise_correlation"]
 
 
 def _pair(a, b):
@@ -104,3 +105,70 @@ def recovery_score(learned, true):
 
     cos = np.abs(unit(true) @ unit(learned).T)
     return float(cos.max(axis=1).mean())
+
+
+def pairwise_correlations(images):
+    """Pearson correlation between every pair of images (rows), over pixels.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, n_pixels)
+        At least two images, none of them constant (a constant image has no
+        correlation with anything).
+
+    Returns
+    -------
+    ndarray of shape (n_images, n_images)
+        Symmetric, ones on the diagonal.
+
+    Examples
+    --------
+    >>> pairwise_correlations([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).round(3)
+    array([[ 1. , -0.5],
+           [-0.5,  1. ]])
+    """
+    X = np.asarray(images, dtype=np.float64)
+    if X.ndim != 2 or len(X) < 2 or X.shape[1] < 2:
+        raise ValueError(
+            f"images must be 2-D (n_images, n_pixels) with at least two images of at least "
+            f"two pixels, got shape {X.shape}."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError("images contains NaN or infinity.")
+    scale = max(1.0, float(np.abs(X).max()))
+    X = X - X.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(X, axis=1)
+    flat = np.flatnonzero(norms <= 1e-12 * scale)
+    if flat.size:
+        raise ValueError(
+            f"images {flat.tolist()} are constant: their correlation with other images "
+            "is undefined."
+        )
+    X = X / norms[:, None]
+    C = np.clip(X @ X.T, -1.0, 1.0)
+    np.fill_diagonal(C, 1.0)
+    return C
+
+
+def mean_pairwise_correlation(images):
+    """How alike a set of images is: the mean Pearson correlation over all pairs.
+
+    The average of :func:`pairwise_correlations` above the diagonal, over the
+    ``n (n - 1) / 2`` distinct pairs. Near 1: the images are (up to brightness
+    and contrast) the same picture; near 0 or below: they share no pattern.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, n_pixels)
+
+    Returns
+    -------
+    float in [-1, 1]
+
+    Examples
+    --------
+    >>> round(mean_pairwise_correlation([[1, 0, 0], [0, 1, 0], [1, 1, 0]]), 4)
+    0.1667
+    """
+    C = pairwise_correlations(images)
+    return float(C[np.triu_indices(len(C), k=1)].mean())

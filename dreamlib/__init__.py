@@ -9,6 +9,8 @@ from . import course, data, metrics, plotting, sparse_coding, widgets
 from . import helmholtz
 from .helmholtz import HelmholtzMachine
 from .sparse_coding import SparseCoding
+from . import pipeline
+from .pipeline import SparseHelmholtz
 
 __version__ = "0.1.0"
 
@@ -22,4 +24,6 @@ __all__ = [
     "widgets",
     "SparseCoding",
     "HelmholtzMachine",
+    "pipeline",
+    "SparseHelmholtz",
 ]

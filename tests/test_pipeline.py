@@ -1,0 +1,239 @@
+"""Tests of dreamlib.pipeline (the sparse-coding Helmholtz machine).
+
+Independent references: closed forms written out here (the exponential CDF
+and its inverse, the Beta mean of -log(1 - v) checked by Monte Carlo, the
+probability integral transform of Laplace codes), scikit-learn's Lasso for the
+codes, and the bars' known components.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.linear_model import Lasso
+
+import dreamlib as dl
+from dreamlib.pipeline import (
+    SparseHelmholtz,
+    code_scales,
+    codes_to_units,
+    expected_codes,
+    units_to_codes,
+)
+
+SIZE = 8
+
+
+@pytest.fixture(scope="module")
+def bars_data():
+    X, true = dl.data.bars(1200, size=SIZE, p=1 / 8, random_state=0)
+    D = dl.sparse_coding.normalize_rows(true)
+    return X[:1000], X[1000:], D
+
+
+@pytest.fixture(scope="module")
+def fitted(bars_data):
+    X, _, D = bars_data
+    return SparseHelmholtz(D, layer_sizes=[32], lam=0.1, n_epochs=100, learning_rate=1e-2,
+                           progress=False,
+                           random_state=0).fit(X)
+
+
+def _laplace_codes(rng, n=4000, k=6, p_active=0.2):
+    scales = np.linspace(0.3, 3.0, k)
+    active = rng.random((n, k)) < p_active
+    codes = rng.laplace(0.0, scales, size=(n, k)) * active
+    return codes, scales
+
+
+# ------------------------------------------------------------ the map
+def test_map_is_the_sign_split_exponential_cdf_written_out():
+    codes = np.array([[2.0, -1.0, 0.0], [0.0, 0.5, -4.0]])
+    s = np.array([1.0, 2.0, 4.0])
+    expected = np.array([
+        [1 - np.exp(-2.0), 0.0, 0.0, 0.0, 1 - np.exp(-0.5), 0.0],
+        [0.0, 1 - np.exp(-0.25), 0.0, 0.0, 0.0, 1 - np.exp(-1.0)],
+    ])
+    np.testing.assert_allclose(codes_to_units(codes, s), expected, rtol=1e-12)
+
+
+def test_round_trip_codes_units_codes_is_exact(rng):
+    codes, scales = _laplace_codes(rng)
+    codes[0, 0] = 1e-12 * scales[0]           # tiny codes survive too (expm1/log1p)
+    codes[1, 1] = -12.0 * scales[1]           # and large ones, far out in the tail
+    units = codes_to_units(codes, scales)
+    assert units.min() >= 0 and units.max() < 1
+    assert np.all((units[:, :6] == 0) | (units[:, 6:] == 0)), "a code is never both signs"
+    np.testing.assert_allclose(units_to_codes(units, scales), codes, rtol=1e-10, atol=1e-15)
+
+
+def test_units_of_laplace_codes_are_uniform(rng):
+    """Probability integral transform: active magnitudes of scale s map to Uniform(0, 1)."""
+    codes, scales = _laplace_codes(rng, n=20000)
+    fitted_scales = code_scales(codes)
+    np.testing.assert_allclose(fitted_scales, scales, rtol=0.06)
+    units = codes_to_units(codes, fitted_scales)
+    for j in (0, 5):
+        v = np.concatenate([units[:, j], units[:, 6 + j]])
+        v = v[v > 0]
+        assert stats.kstest(v, "uniform").pvalue > 1e-3
+
+
+def test_code_scales_mean_active_magnitude_and_fallback():
+    codes = np.array([[2.0, 0.0, 0.0], [-4.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(code_scales(codes), [3.0, 1.0, 7.0 / 3.0])
+    np.testing.assert_allclose(code_scales(np.zeros((2, 2))), [1.0, 1.0])
+
+
+def test_units_at_one_decode_to_the_cap():
+    s = np.array([2.0])
+    codes = units_to_codes(np.array([[1.0, 0.0], [0.0, 1.0]]), s, max_unit=1 - 1e-6)
+    np.testing.assert_allclose(codes[:, 0], [2.0 * np.log(1e6), -2.0 * np.log(1e6)])
+
+
+def test_expected_codes_match_monte_carlo(rng):
+    alpha = np.array([[0.3, 2.0, 5.0, 0.5]])
+    beta = np.array([[4.0, 1.5, 0.8, 9.0]])
+    s = np.array([1.5, 0.7])
+    v = rng.beta(alpha, beta, size=(400000, 4))
+    mc = units_to_codes(v, s, max_unit=1 - 1e-12).mean(axis=0)
+    np.testing.assert_allclose(expected_codes(alpha, beta, s, max_unit=1 - 1e-12)[0], mc,
+                               rtol=0.02)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.full((2, 4), -0.1), r"\[0, 1\]"),
+    (np.full((2, 4), 1.5), r"\[0, 1\]"),
+    (np.zeros((2, 3)), "even number"),
+    (np.full((2, 4), np.nan), "NaN"),
+])
+def test_units_to_codes_rejects_bad_units(bad, match):
+    with pytest.raises(ValueError, match=match):
+        units_to_codes(bad, np.ones(2))
+
+
+def test_map_rejects_bad_scales():
+    with pytest.raises(ValueError, match="scales"):
+        codes_to_units(np.zeros((1, 2)), np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="scales"):
+        codes_to_units(np.zeros((1, 2)), np.ones(3))
+
+
+# ------------------------------------------------------------ the estimator
+def test_encode_decode_round_trip_is_sparse_coding(fitted, bars_data):
+    _, X_test, D = bars_data
+    codes = fitted.sparse_codes(X_test)
+    units = fitted.encode(X_test)
+    np.testing.assert_allclose(units_to_codes(units, fitted.scales_), codes, rtol=1e-9,
+                               atol=1e-12)
+    plain = SparseHelmholtz(D, layer_sizes=[4], lam=0.1, clip=False, n_epochs=1,
+                            progress=False, random_state=0).fit(X_test)
+    np.testing.assert_allclose(plain.decode(plain.encode(X_test)),
+                               plain.sparse_codes(X_test) @ D, atol=1e-10)
+
+
+def test_codes_are_the_lasso_solution(fitted, bars_data):
+    """Bars are linearly dependent (all rows = all columns), so compare objectives, not codes."""
+    _, X_test, D = bars_data
+    x = X_test[:5]
+    d = D.shape[1]
+    # sklearn's Lasso minimises 1/(2 d) ||x - D^T a||^2 + alpha ||a||_1
+    ref = np.array([Lasso(alpha=0.1 / d, fit_intercept=False, tol=1e-12, max_iter=100000)
+                    .fit(D.T, xi).coef_ for xi in x])
+    ours = dl.sparse_coding.lasso_objective(x, fitted.sparse_codes(x), D, 0.1)
+    best = dl.sparse_coding.lasso_objective(x, ref, D, 0.1)
+    assert np.all(ours <= best * (1 + 2e-3))
+
+
+def test_dreams_have_the_right_shape_and_range(fitted, bars_data):
+    X, _, _ = bars_data
+    for visible in ("sample", "mean"):
+        dreams, codes = fitted.dream(50, visible=visible, return_codes=True, random_state=1)
+        assert dreams.shape == (50, SIZE * SIZE) and codes.shape == (50, 2 * SIZE)
+        assert np.all(np.isfinite(dreams))
+        assert dreams.min() >= X.min() and dreams.max() <= X.max()
+    assert fitted.machine_.layer_sizes == [4 * SIZE, 32]
+
+
+def test_dreams_look_like_bars(fitted, bars_data):
+    """Trained on bars, dreams are mostly bars: far closer to the data than shuffled pixels."""
+    X, _, D = bars_data
+    dreams = fitted.dream(300, visible="mean", random_state=2)
+    rng = np.random.default_rng(0)
+    shuffled = np.array([rng.permutation(x) for x in X[:300]])
+    def nearest(Y):
+        d2 = (Y**2).sum(1)[:, None] + (X**2).sum(1)[None] - 2 * Y @ X.T
+        return np.sqrt(np.maximum(d2, 0).min(axis=1)).mean()
+    assert nearest(dreams) < 0.6 * nearest(shuffled)
+
+
+def test_reconstruction_beats_the_mean_image(fitted, bars_data):
+    X, X_test, _ = bars_data
+    recon = fitted.reconstruct(X_test, random_state=0)
+    assert recon.shape == X_test.shape
+    mean_image = np.broadcast_to(X.mean(axis=0), X_test.shape)
+    assert dl.metrics.mse(X_test, recon) < 0.5 * dl.metrics.mse(X_test, mean_image)
+
+
+def test_reproducible_with_random_state(bars_data):
+    X, X_test, D = bars_data
+    kw = dict(layer_sizes=[8], lam=0.1, n_epochs=2, progress=False, random_state=3)
+    a = SparseHelmholtz(D, **kw).fit(X)
+    b = SparseHelmholtz(D, **kw).fit(X)
+    np.testing.assert_array_equal(a.dream(5, random_state=0), b.dream(5, random_state=0))
+    np.testing.assert_array_equal(a.reconstruct(X_test, random_state=0),
+                                  b.reconstruct(X_test, random_state=0))
+    assert not np.array_equal(a.dream(5, random_state=0), a.dream(5, random_state=1))
+
+
+def test_accepts_a_sparse_coding_fitted_or_not(bars_data):
+    X, X_test, _ = bars_data
+    sc = dl.SparseCoding(2 * SIZE, lam=0.1, n_iter=100, random_state=0).fit(X)
+    shm = SparseHelmholtz(sc, layer_sizes=[8], n_epochs=1, progress=False, random_state=0).fit(X)
+    assert shm.coder_ is sc and shm.lam_ == 0.1
+    np.testing.assert_array_equal(shm.dictionary_, sc.components_)
+    unfitted = dl.SparseCoding(2 * SIZE, lam=0.1, n_iter=100, random_state=0)
+    shm2 = SparseHelmholtz(unfitted, layer_sizes=[8], n_epochs=1, progress=False,
+                           random_state=0).fit(X)
+    assert not hasattr(unfitted, "components_"), "the given coder is not modified"
+    np.testing.assert_allclose(shm2.dictionary_, sc.components_)
+
+
+def test_generate_from_top_decodes_images(fitted):
+    top = np.eye(32)[:4]
+    images = fitted.generate_from_top(top, random_state=0)
+    assert images.shape == (4, SIZE * SIZE) and np.all(np.isfinite(images))
+
+
+def test_bad_inputs_name_the_argument(bars_data, fitted):
+    X, _, D = bars_data
+    with pytest.raises(ValueError, match="coder is required"):
+        SparseHelmholtz(layer_sizes=[4]).fit(X)
+    with pytest.raises(ValueError, match="lam is required"):
+        SparseHelmholtz(D, layer_sizes=[4]).fit(X)
+    with pytest.raises(ValueError, match="unit-norm"):
+        SparseHelmholtz(2 * D, layer_sizes=[4], lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="coder has 64 features"):
+        SparseHelmholtz(D, layer_sizes=[4], lam=0.1).fit(X[:, :10])
+    with pytest.raises(ValueError, match="layer_sizes"):
+        SparseHelmholtz(D, layer_sizes=[], lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="layer_sizes"):
+        SparseHelmholtz(D, layer_sizes=[0], lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="max_unit"):
+        SparseHelmholtz(D, layer_sizes=[4], lam=0.1, max_unit=1.0).fit(X)
+    with pytest.raises(TypeError, match="coder must be"):
+        SparseHelmholtz(dl.HelmholtzMachine(), layer_sizes=[4]).fit(X)
+    with pytest.raises(ValueError, match="X has 10 features"):
+        fitted.reconstruct(X[:, :10])
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.encode(np.full((2, SIZE * SIZE), np.nan))
+    with pytest.raises(ValueError, match="visible"):
+        fitted.dream(2, visible="median")
+    with pytest.raises(ValueError, match="codes must have"):
+        fitted.codes_to_images(np.zeros((2, 3)))
+
+
+def test_unfitted_model_says_so(bars_data):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        SparseHelmholtz(bars_data[2], layer_sizes=[4], lam=0.1).dream(2)

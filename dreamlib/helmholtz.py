@@ -236,6 +236,10 @@ class HelmholtzMachine(BaseEstimator):
         the minibatch.
     learning_rate : float, optional
         Step size. Default 3e-3 for ``optimizer="adam"``, 0.1 for ``"sgd"``.
+    learning_rate_decay : float, default=0.0
+        Anneal the step size: in epoch ``t`` (counted from 0) it is
+        ``learning_rate / (1 + learning_rate_decay * t)``. Annealing lets a
+        noisy stochastic algorithm settle into the optimum it has found.
     optimizer : {"adam", "sgd"}, default="adam"
         ``"sgd"`` is the plain delta rule ``w += learning_rate * gradient``
         of the paper and Hinton et al.; ``"adam"`` rescales each weight's step
@@ -308,6 +312,7 @@ class HelmholtzMachine(BaseEstimator):
         n_epochs=20,
         batch_size=100,
         learning_rate=None,
+        learning_rate_decay=0.0,
         optimizer="adam",
         l1=0.0,
         algorithm="wake-sleep",
@@ -324,6 +329,7 @@ class HelmholtzMachine(BaseEstimator):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.optimizer = optimizer
         self.l1 = l1
         self.algorithm = algorithm
@@ -359,6 +365,7 @@ class HelmholtzMachine(BaseEstimator):
             raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}.")
         if self.learning_rate is not None:
             check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.learning_rate_decay, "learning_rate_decay", allow_zero=True)
         check_positive(self.l1, "l1", allow_zero=True)
         if self.algorithm not in _ALGORITHMS:
             raise ValueError(f"algorithm must be one of {_ALGORITHMS}, got {self.algorithm!r}.")
@@ -385,9 +392,11 @@ class HelmholtzMachine(BaseEstimator):
 
     @property
     def _lr(self):
+        base = 3e-3 if self.optimizer == "adam" else 0.1
         if self.learning_rate is not None:
-            return float(self.learning_rate)
-        return 3e-3 if self.optimizer == "adam" else 0.1
+            base = float(self.learning_rate)
+        epochs_done = len(getattr(self, "history_", {"elbo": []})["elbo"])
+        return base / (1.0 + self.learning_rate_decay * epochs_done)
 
     # ------------------------------------------------------------ set-up
     def _initialize(self, X, rng):

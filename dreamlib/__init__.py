@@ -10,6 +10,7 @@ from . import helmholtz
 from .helmholtz import HelmholtzMachine
 from .sparse_coding import SparseCoding
 from . import pipeline
+from . import tuning
 from .pipeline import SparseHelmholtz
 
 __version__ = "0.1.0"
@@ -25,5 +26,6 @@ __all__ = [
     "SparseCoding",
     "HelmholtzMachine",
     "pipeline",
+    "tuning",
     "SparseHelmholtz",
 ]

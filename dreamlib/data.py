@@ -577,3 +577,34 @@ def hinton_bars_distribution(size=4, p_vertical=2 / 3, p_bar=0.2):
     patterns = np.array([np.frombuffer(key, dtype=float) for key in keys])
     probabilities = np.array([probs[key] for key in keys])
     return patterns, probabilities / probabilities.sum()
+
+
+# ------------------------------------------------ shipped natural dictionary
+def natural_dictionary():
+    """The natural-image dictionary the course ships: 400 atoms of 28x28 pixels.
+
+    Learned by ``benchmarks/make_natural_dictionary.py`` (rerun it to
+    remake ``data/natural_dictionary.npz``) with
+    :func:`dreamlib.sparse_coding.learn_dictionary` on patches of the bundled
+    photographs, whitened by :func:`whiten` with ``f0=info["f0"]``. Code new
+    patches the same way: whiten with that ``f0`` and use ``info["lam"]``.
+
+    Returns
+    -------
+    dictionary : ndarray of shape (400, 784), float32
+        Unit-norm atoms, one per row.
+    info : dict
+        The settings it was learned with (``lam``, ``f0``, ``patch_size``,
+        ``n_iter``, ``batch_size``, ...), the source photographs, and its
+        held-out relative MSE and fraction of active coefficients.
+
+    Examples
+    --------
+    >>> D, info = natural_dictionary()
+    >>> D.shape, info["patch_size"]
+    ((400, 784), 28)
+    """
+    with np.load(shipped_file("natural_dictionary.npz")) as f:
+        dictionary = f["dictionary"]
+        info = {key: f[key].item() for key in f.files if key != "dictionary"}
+    return dictionary, info

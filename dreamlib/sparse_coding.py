@@ -43,6 +43,7 @@ __all__ = [
     "lca",
     "lca_dynamics",
     "learn_dictionary",
+    "dictionary_update",
     "lasso_objective",
     "soft_threshold",
     "normalize_rows",
@@ -373,6 +374,38 @@ def _replace_atoms(D, usage, hits, R, rng, max_overlap=0.95):
     return replace
 
 
+def dictionary_update(dictionary, X, codes, eta):
+    """One Hebbian step of dictionary learning (the paper's ``calcPhi`` update).
+
+    Every atom moves along the residual it helps explain, weighted by its
+    activity, and is then rescaled to unit length:
+    ``D <- normalize_rows(D + eta * codes.T @ (X - codes @ D))``.
+
+    Parameters
+    ----------
+    dictionary : ndarray of shape (n_components, n_features)
+    X : ndarray of shape (n_samples, n_features)
+    codes : ndarray of shape (n_samples, n_components)
+    eta : float or ndarray of shape (n_components,)
+        Step size, one for all atoms or one per atom.
+
+    Returns
+    -------
+    ndarray of shape (n_components, n_features), unit-norm rows
+
+    Examples
+    --------
+    >>> D = np.eye(2)
+    >>> dictionary_update(D, np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]), 1.0)
+    array([[0.70710678, 0.70710678],
+           [0.        , 1.        ]])
+    """
+    eta = np.asarray(eta, dtype=dictionary.dtype)
+    if eta.ndim == 1:
+        eta = eta[:, None]
+    return normalize_rows(dictionary + eta * (codes.T @ (X - codes @ dictionary)))
+
+
 def learn_dictionary(
     X,
     n_components,
@@ -493,14 +526,13 @@ def learn_dictionary(
             warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
             A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=lca_tol, max_iter=lca_max_iter)
         A = A.astype(np.float32, copy=False)
-        R = batch - A @ D
         w = 1.0 + t / step_decay
         usage += (np.einsum("ij,ij->j", A, A) / batch_size - usage) / w
         hits += np.count_nonzero(A, axis=0)
         eta = learning_rate / (w * (usage + 0.1 * usage.mean() + np.finfo(np.float32).tiny))
-        D += eta[:, None] * (A.T @ R) / batch_size
-        D = normalize_rows(D)
+        D = dictionary_update(D, batch, A, eta / batch_size)
         if (t + 1) % 50 == 0:
+            R = batch - A @ D
             replaced = _replace_atoms(D, usage, hits, R, rng)
             usage[replaced] = np.median(usage)
             hits[:] = 0

@@ -253,6 +253,7 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
     U_prev, V, A, C, delta, T = (np.zeros_like(U) for _ in range(6))
     U_prev[...] = U
     t = np.ones((len(U), 1), dtype=dtype)  # Nesterov's momentum counter
+    running = np.ones(len(U), dtype=bool)  # rows of the buffers not yet finished
     eps = np.finfo(dtype).eps if dtype != np.float64 else 0.0
     imprecise = []
     n_iter = 0
@@ -282,19 +283,25 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
         if n_iter % check_every and n_iter != max_iter:
             continue
         gap, primal, rounding = _duality_gap(A, C, B, xx, lam, eps)
-        done = gap <= tol * primal
-        hopeless = ~done & (tol * primal < 100 * rounding)
+        done = running & (gap <= tol * primal)
+        hopeless = running & ~done & (tol * primal < 100 * rounding)
         leave = done | hopeless
         if leave.any():
             codes[rows[leave]] = A[leave]
             imprecise.append(rows[hopeless])
-            keep = ~leave
-            rows, xx, B, t = rows[keep], xx[keep], B[keep], t[keep]
-            U, U_prev, V, A, C, delta, T = (M[keep] for M in (U, U_prev, V, A, C, delta, T))
-            if rows.size == 0:
+            running &= ~leave
+            n_running = np.count_nonzero(running)
+            if n_running == 0:
                 break
-    codes[rows] = A
-    return rows, np.concatenate(imprecise or [rows[:0]]), n_iter
+            # finished rows leave the batch, but copying the buffers costs as much as a
+            # step, so shrink them only once a quarter of the rows are done
+            if n_running <= 0.75 * len(rows):
+                keep, running = running, running[running]
+                rows, xx, B, t = rows[keep], xx[keep], B[keep], t[keep]
+                U, U_prev, V, A, C, delta, T = (M[keep] for M in (U, U_prev, V, A, C, delta, T))
+    else:
+        codes[rows[running]] = A[running]
+    return rows[running], np.concatenate(imprecise or [rows[:0]]), n_iter
 
 
 def lca_dynamics(x, dictionary, lam, *, n_steps=200, step=None):

@@ -113,7 +113,7 @@ def independent_pixel_log_likelihood(X_train, X_test, alpha=1.0):
     >>> import numpy as np
     >>> X = np.array([[0.0, 1.0], [1.0, 1.0]])
     >>> independent_pixel_log_likelihood(X, X).round(3)
-    array([-1.099, -1.099])
+    array([-0.981, -0.981])
     """
     X_train = check_array(X_train, "X_train")
     X_test = check_array(X_test, "X_test")

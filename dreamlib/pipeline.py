@@ -377,15 +377,56 @@ class SparseHelmholtz(BaseEstimator):
         return X
 
     # ------------------------------------------------------------ fitting
-    def fit(self, X, y=None):
-        """Encode ``X`` (images as rows), fit the map's scales, train the machine. Returns self."""
+    def fit(self, X, y=None, codes=None):
+        """Encode ``X`` (images as rows), fit the map's scales, train the machine. Returns self.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ignored
+        codes : ndarray of shape (n_samples, n_components), optional
+            Sparse codes of ``X`` computed already (by :meth:`sparse_codes` of
+            a model with the same dictionary and ``lam``); skips the LCA, e.g.
+            when several machines are trained on the same images.
+        """
+        units = self._setup(X, codes)
+        self.machine_.fit(units)
+        return self
+
+    def partial_fit(self, X, y=None, codes=None):
+        """One more epoch of wake-sleep on ``X``; the first call also sets up the map. Returns self.
+
+        The scales of the map are measured on the first call's images and kept
+        afterwards. Use it to watch the machine learn (dreams after every
+        epoch); pass ``codes`` to skip the LCA on later calls.
+        """
+        if not hasattr(self, "machine_"):
+            units = self._setup(X, codes)
+        elif codes is None:
+            units = self.encode(X)
+        else:
+            units = codes_to_units(self._check_codes(codes, len(self._check_X(X))), self.scales_)
+        self.machine_.partial_fit(units)
+        return self
+
+    def _check_codes(self, codes, n):
+        codes = check_array(codes, "codes").astype(np.float64)
+        if codes.shape != (n, len(self.dictionary_)):
+            raise ValueError(
+                f"codes must have shape {(n, len(self.dictionary_))} (one row per "
+                f"image, one column per atom), got {codes.shape}."
+            )
+        return codes
+
+    def _setup(self, X, codes):
+        """Resolve the coder, encode X, measure the scales, build the (untrained) machine."""
         self._check_params()
         X = check_array(X, "X")
         rng = check_random_state(self.random_state)
         self.coder_, self.dictionary_, self.lam_ = self._resolve_coder(X, rng)
         self.n_features_in_ = X.shape[1]
         self.data_range_ = (float(X.min()), float(X.max()))
-        codes = self.sparse_codes(X)
+        codes = self.sparse_codes(X) if codes is None else self._check_codes(codes, len(X))
         self.scales_ = code_scales(codes)
         units = codes_to_units(codes, self.scales_)
         self.machine_ = HelmholtzMachine(
@@ -399,8 +440,8 @@ class SparseHelmholtz(BaseEstimator):
             l1=self.l1,
             progress=self.progress,
             random_state=rng,
-        ).fit(units)
-        return self
+        )
+        return units
 
     # ------------------------------------------------------------ the map
     def sparse_codes(self, X):
@@ -482,7 +523,7 @@ class SparseHelmholtz(BaseEstimator):
         images = self.codes_to_images(codes)
         return (images, codes) if return_codes else images
 
-    def reconstruct(self, X, random_state=None):
+    def reconstruct(self, X, n_samples=1, random_state=None):
         """Reconstruct images through the machine: encode, recognise, generate the mean, decode.
 
         The first hidden layer is sampled from the recognition model given the
@@ -490,14 +531,28 @@ class SparseHelmholtz(BaseEstimator):
         mean code under the Beta units, :func:`expected_codes`, times the
         dictionary).
 
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        n_samples : int, default=1
+            Recognition samples to average over (``n_samples > 1`` estimates
+            the mean image under the recognition posterior, ``E_q[E[x | h]]``,
+            which has a smaller squared error than one sample).
+        random_state : None, int or numpy.random.Generator
+
         Returns
         -------
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "machine_")
+        check_positive(n_samples, "n_samples", integer=True)
         units = self.encode(X)
-        hidden = self.machine_.recognize(units, sample=True, random_state=random_state)[0]
-        return self.codes_to_images(self._mean_codes(hidden))
+        rng = self.machine_._method_rng(random_state)
+        codes = 0.0
+        for _ in range(n_samples):
+            hidden = self.machine_.recognize(units, sample=True, random_state=rng)[0]
+            codes = codes + self._mean_codes(hidden)
+        return self.codes_to_images(codes / n_samples)
 
     def generate_from_top(self, top, random_state=None):
         """Images generated from given top-layer states (e.g. one neuron on), decoded as means.

@@ -237,3 +237,28 @@ def test_unfitted_model_says_so(bars_data):
 
     with pytest.raises(NotFittedError):
         SparseHelmholtz(bars_data[2], layer_sizes=[4], lam=0.1).dream(2)
+
+
+def test_partial_fit_epochs_equal_fit_and_codes_shortcut(bars_data):
+    X, X_test, D = bars_data
+    kw = dict(layer_sizes=[8], lam=0.1, progress=False, random_state=5)
+    full = SparseHelmholtz(D, n_epochs=2, **kw).fit(X)
+    step = SparseHelmholtz(D, **kw)
+    codes = step.partial_fit(X).sparse_codes(X)
+    step.partial_fit(X, codes=codes)
+    for a, b in zip(full.machine_.generative_weights_, step.machine_.generative_weights_):
+        np.testing.assert_array_equal(a, b)
+    given = SparseHelmholtz(D, n_epochs=2, **kw).fit(X, codes=codes)
+    np.testing.assert_array_equal(given.dream(4, random_state=0), full.dream(4, random_state=0))
+    with pytest.raises(ValueError, match="codes must have shape"):
+        SparseHelmholtz(D, **kw).fit(X, codes=codes[:, :3])
+
+
+def test_reconstruct_averages_recognition_samples(fitted, bars_data):
+    _, X_test, _ = bars_data
+    one = fitted.reconstruct(X_test, n_samples=1, random_state=0)
+    many = fitted.reconstruct(X_test, n_samples=20, random_state=0)
+    # the average over the recognition posterior has a smaller squared error than one sample
+    assert dl.metrics.mse(X_test, many) < dl.metrics.mse(X_test, one)
+    with pytest.raises(TypeError, match="n_samples"):
+        fitted.reconstruct(X_test, n_samples=1.5)

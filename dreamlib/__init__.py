@@ -12,6 +12,7 @@ from .sparse_coding import SparseCoding
 from . import pipeline
 from . import tuning
 from .pipeline import SparseHelmholtz
+from . import experiments
 
 __version__ = "0.1.0"
 
@@ -28,4 +29,5 @@ __all__ = [
     "pipeline",
     "tuning",
     "SparseHelmholtz",
+    "experiments",
 ]

@@ -1,0 +1,241 @@
+"""The paper's comparison (§3.3, Fig 9-12), made repeatable: three machines, many seeds, held-out data.
+
+The three models the paper compared:
+
+* **naive**: a Helmholtz machine on the pixels (Beta visible units);
+* **sparse**: the sparse-coding Helmholtz machine (:class:`~dreamlib.SparseHelmholtz`);
+* **sparse + L1**: the same with an L1 penalty on the machine's weights (the
+  paper's "Lasso Helmholtz").
+
+:func:`run_seed` trains all three for one seed and measures them on held-out
+images; :func:`compare` repeats it over seeds; :func:`summarize` turns the
+records into mean and standard deviation. Reconstruction error is measured
+with :func:`dreamlib.metrics.mse` (a mean over every pixel) and
+:func:`dreamlib.metrics.psnr` with a stated ``data_range``.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from tqdm.auto import tqdm
+
+from . import data as _data
+from . import metrics
+from ._validation import check_array, check_positive, check_random_state
+from .helmholtz import HelmholtzMachine
+from .pipeline import SparseHelmholtz
+from .sparse_coding import lca
+
+__all__ = [
+    "MODELS",
+    "natural_patches",
+    "resize_images",
+    "average_reconstruction",
+    "nearest_distance",
+    "run_seed",
+    "compare",
+    "summarize",
+]
+
+#: The three machines, in the paper's order.
+MODELS = ("naive", "sparse", "sparse + L1")
+
+
+def natural_patches(n_patches, size=28, random_state=None):
+    """Grey patches of the bundled photographs, pixels in [0, 1] as photographed (not whitened).
+
+    Parameters
+    ----------
+    n_patches : int
+    size : int, default=28
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n_patches, size * size), values in [0, 1]
+    """
+    images = _data.natural_images(source="bundled")
+    return np.clip(_data.patches(images, size=size, n_patches=n_patches,
+                                 random_state=random_state), 0.0, 1.0)
+
+
+def resize_images(X, shape, size=28):
+    """Resize images given as rows to ``size x size`` (anti-aliased), e.g. faces for a 28x28 dictionary.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, h * w)
+    shape : tuple (h, w)
+    size : int, default=28
+
+    Returns
+    -------
+    ndarray of shape (n_samples, size * size)
+    """
+    from skimage.transform import resize
+
+    X = check_array(X, "X")
+    h, w = shape
+    if X.shape[1] != h * w:
+        raise ValueError(f"X has {X.shape[1]} pixels per row, but shape={shape} needs {h * w}.")
+    check_positive(size, "size", integer=True)
+    return np.array([resize(x.reshape(h, w), (size, size), anti_aliasing=True).ravel() for x in X])
+
+
+def average_reconstruction(model, X, n_samples=10, random_state=None):
+    """Mean of ``n_samples`` stochastic reconstructions (one recognition sample each).
+
+    Works for a :class:`~dreamlib.HelmholtzMachine` and a
+    :class:`~dreamlib.SparseHelmholtz` alike, so both are measured the same way.
+
+    Returns
+    -------
+    ndarray of the shape of X
+    """
+    check_positive(n_samples, "n_samples", integer=True)
+    rng = check_random_state(random_state)
+    if isinstance(model, SparseHelmholtz):
+        return model.reconstruct(X, n_samples=n_samples, random_state=rng)
+    return np.mean([model.reconstruct(X, random_state=rng) for _ in range(n_samples)], axis=0)
+
+
+def nearest_distance(images, reference, batch=500):
+    """Root-mean-square pixel distance from each image to its nearest row of ``reference``.
+
+    A dream far from every training image is either new or bad; a dream at
+    distance 0 is a copy. Compare with the same distance for held-out real
+    images: a good generator's dreams are about as far from the training set
+    as new real images are.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, d)
+    reference : ndarray of shape (m, d)
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    images = check_array(images, "images").astype(np.float64)
+    reference = check_array(reference, "reference").astype(np.float64)
+    if images.shape[1] != reference.shape[1]:
+        raise ValueError(
+            f"images have {images.shape[1]} pixels but reference has {reference.shape[1]}."
+        )
+    rr = np.einsum("ij,ij->i", reference, reference)
+    out = np.empty(len(images))
+    for start in range(0, len(images), batch):
+        chunk = images[start : start + batch]
+        d2 = np.einsum("ij,ij->i", chunk, chunk)[:, None] + rr[None] - 2 * chunk @ reference.T
+        out[start : start + batch] = np.sqrt(np.maximum(d2.min(axis=1), 0.0) / images.shape[1])
+    return out
+
+
+def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=20,
+             learning_rate=1e-2, l1=1e-3, n_recon_samples=10, n_dreams=200,
+             data_range=1.0, train_codes=None, models=MODELS):
+    """Train the three machines with one seed and measure them on held-out images.
+
+    Parameters
+    ----------
+    X_train, X_test : ndarray of shape (n, d), values in [0, 1]
+    dictionary : ndarray of shape (k, d)
+        Unit-norm atoms for the sparse machines.
+    lam : float
+        LCA sparsity penalty.
+    seed : int
+        Seeds every machine (initial weights, minibatches, samples).
+    hidden : sequence of int, default=(200,)
+        Hidden layers of every machine, lowest first.
+    n_epochs, learning_rate : passed to every machine.
+    l1 : float, default=1e-3
+        L1 penalty of the "sparse + L1" machine.
+    n_recon_samples : int, default=10
+        Recognition samples averaged per reconstruction (:func:`average_reconstruction`).
+    n_dreams : int, default=200
+        Dreams per machine for the dream-distance measure.
+    data_range : float, default=1.0
+        Span of the pixel values, for PSNR.
+    train_codes : ndarray of shape (n_train, k), optional
+        LCA codes of ``X_train`` (computed here if not given; pass them to
+        save time over seeds).
+    models : sequence of str
+        Which of :data:`MODELS` to run.
+
+    Returns
+    -------
+    list of dict
+        One record per model: ``model``, ``seed``, ``mse``, ``psnr`` (held-out
+        reconstructions), ``dream_distance`` (mean :func:`nearest_distance`
+        from dreams to the training images) and ``reconstructions`` (of the
+        first 8 test images) and ``dreams`` (the first 8).
+    """
+    X_train = check_array(X_train, "X_train")
+    X_test = check_array(X_test, "X_test")
+    unknown = set(models) - set(MODELS)
+    if unknown:
+        raise ValueError(f"models must be among {MODELS}, got {sorted(unknown)}.")
+    if train_codes is None and any(m != "naive" for m in models):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            train_codes = lca(X_train, dictionary, lam, tol=1e-3, max_iter=500)
+    common = dict(n_epochs=n_epochs, learning_rate=learning_rate, progress=False)
+    records = []
+    for name in models:
+        if name == "naive":
+            model = HelmholtzMachine([X_train.shape[1], *hidden], units="beta",
+                                     random_state=seed, **common).fit(X_train)
+            dreams = model.dream(n_dreams, visible="mean", random_state=seed)
+        else:
+            model = SparseHelmholtz(dictionary, layer_sizes=list(hidden), lam=lam,
+                                    l1=l1 if name == "sparse + L1" else 0.0,
+                                    random_state=seed, **common).fit(X_train, codes=train_codes)
+            dreams = model.dream(n_dreams, visible="mean", random_state=seed)
+        recon = average_reconstruction(model, X_test, n_recon_samples, random_state=seed)
+        records.append({
+            "model": name,
+            "seed": seed,
+            "mse": float(metrics.mse(X_test, recon)),
+            "psnr": float(metrics.psnr(X_test, recon, data_range=data_range)),
+            "dream_distance": float(nearest_distance(dreams, X_train).mean()),
+            "reconstructions": recon[:8],
+            "dreams": dreams[:8],
+        })
+    return records
+
+
+def compare(X_train, X_test, dictionary, lam, seeds, progress=True, **kwargs):
+    """:func:`run_seed` for every seed; the LCA codes of ``X_train`` are computed once.
+
+    Returns
+    -------
+    list of dict
+        The records of every seed and model.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = lca(check_array(X_train, "X_train"), dictionary, lam, tol=1e-3, max_iter=500)
+    records = []
+    for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
+        records += run_seed(X_train, X_test, dictionary, lam, seed, train_codes=codes, **kwargs)
+    return records
+
+
+def summarize(records, keys=("mse", "psnr", "dream_distance")):
+    """Mean and standard deviation (ddof=1) over seeds, per model.
+
+    Returns
+    -------
+    dict
+        ``{model: {key: (mean, std, n_seeds)}}``, models in the order first seen.
+    """
+    out = {}
+    for name in dict.fromkeys(r["model"] for r in records):
+        rows = [r for r in records if r["model"] == name]
+        out[name] = {}
+        for key in keys:
+            values = np.array([r[key] for r in rows], dtype=np.float64)
+            std = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+            out[name][key] = (float(values.mean()), std, len(values))
+    return out

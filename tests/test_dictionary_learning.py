@@ -1,0 +1,160 @@
+"""Dictionary learning, the shipped natural-image dictionary and the atom-tuning measure."""
+
+import numpy as np
+import pytest
+
+import dreamlib as dl
+from dreamlib.sparse_coding import lca, learn_dictionary
+from dreamlib.tuning import atom_tuning, gabor, gabor_like
+
+
+# ------------------------------------------------------------ learn_dictionary
+def test_learns_bars_from_a_random_start():
+    X, true = dl.data.bars(5000, size=8, random_state=0)
+    D = learn_dictionary(X, 16, 0.1, n_iter=500, random_state=0)
+    assert D.shape == (16, 64)
+    np.testing.assert_allclose(np.linalg.norm(D, axis=1), 1.0, rtol=1e-5)
+    assert dl.metrics.recovery_score(D, true) > 0.95
+
+
+def test_same_seed_same_dictionary():
+    X, _ = dl.data.bars(1000, size=6, random_state=0)
+    a = learn_dictionary(X, 12, 0.1, n_iter=50, random_state=3)
+    b = learn_dictionary(X, 12, 0.1, n_iter=50, random_state=3)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_duplicate_atoms_are_reseeded():
+    # start with every atom the same: the re-seeding must spread them out
+    X, true = dl.data.bars(3000, size=6, random_state=0)
+    init = np.tile(true[0], (12, 1))
+    D = learn_dictionary(X, 12, 0.1, n_iter=300, init=init, random_state=0)
+    G = np.abs(D @ D.T - np.eye(12))
+    assert G.max() < 0.95
+    # from 0.17 at the start (one bar found, the same one twelve times)
+    assert dl.metrics.recovery_score(D, true) > 0.8
+
+
+def test_callback_sees_every_batch():
+    X, _ = dl.data.bars(500, size=4, random_state=0)
+    seen = []
+    learn_dictionary(X, 8, 0.1, n_iter=7, random_state=0, callback=lambda t, D: seen.append(t))
+    assert seen == list(range(7))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_components=0), "n_components"),
+        (dict(n_components=2.5), "n_components"),
+        (dict(lam=-1.0), "lam"),
+        (dict(n_iter=0), "n_iter"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(learning_rate=2.0), "learning_rate"),
+        (dict(learning_rate=-0.1), "learning_rate"),
+        (dict(step_decay=0), "step_decay"),
+        (dict(lca_max_iter=0), "lca_max_iter"),
+        (dict(init=np.ones((3, 5))), "init"),
+        (dict(init=np.ones((4, 16))), "init"),
+        (dict(callback=3), "callback"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, match):
+    X, _ = dl.data.bars(100, size=4, random_state=0)
+    args = dict(n_components=8, lam=0.1, n_iter=5)
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError), match=match):
+        learn_dictionary(X, args.pop("n_components"), args.pop("lam"), **args)
+
+
+def test_bad_data_is_named():
+    with pytest.raises(ValueError, match="X"):
+        learn_dictionary(np.ones(10), 4, 0.1)
+    with pytest.raises(ValueError, match="X"):
+        learn_dictionary(np.array([[0.0, np.nan]]), 4, 0.1)
+    with pytest.raises(ValueError, match="all-zero"):
+        learn_dictionary(np.zeros((10, 4)), 4, 0.1)
+
+
+# ------------------------------------------------------ the shipped dictionary
+@pytest.fixture(scope="module")
+def shipped():
+    return dl.data.natural_dictionary()
+
+
+@pytest.fixture(scope="module")
+def heldout(shipped):
+    _, info = shipped
+    images = [dl.data.whiten(im, f0=info["f0"]) for im in dl.data.natural_images("bundled")]
+    # a seed the script never used, so these patches are new
+    return dl.data.patches(images, size=info["patch_size"], n_patches=2000, random_state=12345)
+
+
+def test_shipped_dictionary_format(shipped):
+    D, info = shipped
+    assert D.shape == (400, 784) and D.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(D, axis=1), 1.0, rtol=1e-4)
+    for key in ("lam", "f0", "patch_size", "n_iter", "batch_size", "images"):
+        assert key in info
+
+
+def test_shipped_dictionary_meets_the_acceptance_on_heldout_patches(shipped, heldout):
+    # Olshausen & Field's operating point: <= 10% relative error with < 10% active atoms
+    D, info = shipped
+    codes = lca(heldout, D, info["lam"])
+    residual = heldout - codes @ D
+    relative_mse = (residual**2).sum() / ((heldout - heldout.mean()) ** 2).sum()
+    assert relative_mse <= 0.10
+    assert dl.metrics.sparsity(codes) < 0.10
+
+
+def test_shipped_dictionary_is_well_conditioned(shipped):
+    # no near-duplicate atoms: they would make D D^T's top eigenvalue large and LCA slow
+    D, _ = shipped
+    G = D.astype(np.float64) @ D.T.astype(np.float64)
+    assert np.abs(G - np.eye(len(D))).max() < 0.95
+    assert dl.sparse_coding.largest_eigenvalue(G) < 15
+
+
+def test_shipped_atoms_are_gabor_like(shipped):
+    D, _ = shipped
+    kinds = gabor_like(atom_tuning(D))
+    assert kinds["all"].mean() > 0.7
+
+
+# ------------------------------------------------------------------ tuning
+@pytest.mark.parametrize("orientation", [0.0, 0.4, np.pi / 2, 2.0, 3.0])
+@pytest.mark.parametrize("frequency", [0.12, 0.25])
+def test_tuning_recovers_a_known_gabor(orientation, frequency):
+    g = gabor((28, 28), frequency=frequency, orientation=orientation, sigma=4.0, phase=0.3)
+    t = atom_tuning(g[None])
+    # the padded spectrum has a 1/128 cycles-per-pixel grid
+    assert t["frequency"][0] == pytest.approx(frequency, abs=1.5 / 128)
+    diff = np.angle(np.exp(2j * (t["orientation"][0] - orientation))) / 2  # modulo pi
+    assert abs(diff) < 0.08
+    assert t["spread"][0] == pytest.approx(4.0 / 28, rel=0.1)
+    assert gabor_like(t)["all"][0]
+
+
+def test_tuning_tells_noise_and_blobs_from_gabors():
+    rng = np.random.default_rng(0)
+    noise = atom_tuning(rng.standard_normal((20, 784)))
+    assert np.all(noise["spread"] > 0.3)  # spread over the whole patch
+    assert np.all(noise["orientation_selectivity"] < 0.3)
+    y, x = np.mgrid[0:28, 0:28] - 13.5
+    blob = np.exp(-(x**2 + y**2) / (2 * 3.0**2)).ravel()  # localized but low-pass and round
+    t = atom_tuning(blob[None])
+    assert t["dc_ratio"][0] == pytest.approx(1.0)
+    assert t["orientation_selectivity"][0] < 0.05
+    assert not gabor_like(t)["all"][0]
+
+
+def test_tuning_bad_input_is_named():
+    with pytest.raises(ValueError, match="square"):
+        atom_tuning(np.ones((2, 30)))
+    with pytest.raises(ValueError, match="shape"):
+        atom_tuning(np.ones((2, 30)), shape=(4, 4))
+    with pytest.raises(ValueError, match="pad"):
+        atom_tuning(np.ones((2, 784)), pad=16)
+    with pytest.raises(ValueError, match="frequency"):
+        gabor((8, 8), frequency=0.6, orientation=0.0, sigma=2.0)

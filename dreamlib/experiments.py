@@ -36,6 +36,7 @@ __all__ = [
     "run_seed",
     "compare",
     "summarize",
+    "markdown_table",
 ]
 
 #: The three machines, in the paper's order.
@@ -239,3 +240,38 @@ def summarize(records, keys=("mse", "psnr", "dream_distance")):
             std = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
             out[name][key] = (float(values.mean()), std, len(values))
     return out
+
+
+def markdown_table(summaries, keys=("mse", "psnr"), extra=None, digits=None):
+    """A Markdown table of ``{dataset: summarize(records)}``: one row per dataset and model.
+
+    Parameters
+    ----------
+    summaries : dict of str -> dict
+        Dataset name -> the output of :func:`summarize`.
+    keys : sequence of str
+        Measures to show, each as ``mean ± std``.
+    extra : dict of (dataset, model) -> str, optional
+        One more column (e.g. the paper's result), by dataset and model.
+    digits : dict of str -> int, optional
+        Decimals per measure (default 4 for mse, 2 otherwise).
+
+    Returns
+    -------
+    str
+    """
+    digits = {"mse": 4, **(digits or {})}
+    names = {"mse": "MSE", "psnr": "PSNR (dB)", "dream_distance": "dream distance"}
+    header = ["data", "model"] + [names.get(k, k) for k in keys] + (["paper"] if extra else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for dataset, summary in summaries.items():
+        for model, stats in summary.items():
+            cells = [dataset, model]
+            for key in keys:
+                mean, std, n = stats[key]
+                d = digits.get(key, 2)
+                cells.append(f"{mean:.{d}f} ± {std:.{d}f} (n={n})")
+            if extra:
+                cells.append(extra.get((dataset, model), ""))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

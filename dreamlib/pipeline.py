@@ -39,7 +39,7 @@ Why this map:
 * **Exact inverse.** ``-s * log(1 - v)`` undoes it exactly on [0, 1).
   Dreamed units can reach 1 (where the inverse is infinite), so decoding
   clips them at ``max_unit`` first: a code at most ``-s * log(1 - max_unit)``
-  (13.8 ``s`` for the default), far beyond any training code.
+  (20.7 ``s`` for the default), beyond all but the rarest training code.
 * **Per-atom scales.** Atoms differ in how strongly they are used (a
   low-frequency atom carries larger codes than a fine one); one scale per
   atom makes a unit's value mean the same ("how unusual a code for this
@@ -76,8 +76,8 @@ __all__ = [
     "DEFAULT_MAX_UNIT",
 ]
 
-#: Decoding clips units at this value: codes up to ``-log(1e-6) = 13.8`` times an atom's scale.
-DEFAULT_MAX_UNIT = 1.0 - 1e-6
+#: Decoding clips units at this value: codes up to ``-log(1e-9) = 20.7`` times an atom's scale.
+DEFAULT_MAX_UNIT = 1.0 - 1e-9
 
 
 def code_scales(codes):
@@ -156,7 +156,7 @@ def units_to_codes(units, scales, max_unit=DEFAULT_MAX_UNIT):
     ----------
     units : ndarray of shape (n_samples, 2 * k), values in [0, 1]
     scales : ndarray of shape (k,)
-    max_unit : float, default=1 - 1e-6
+    max_unit : float, default=1 - 1e-9
         Units are clipped at this value first (1 itself would be an
         infinite code). Only dreams get near it.
 
@@ -239,7 +239,7 @@ class SparseHelmholtz(BaseEstimator):
         LCA relative duality-gap tolerance while encoding.
     lca_max_iter : int, default=500
         LCA step cap while encoding.
-    max_unit : float, default=1 - 1e-6
+    max_unit : float, default=1 - 1e-9
         Decoding clips units at this value (see :func:`units_to_codes`).
     clip : bool, default=True
         Clip decoded images to the range of the training images (a dream of

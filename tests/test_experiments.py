@@ -53,3 +53,13 @@ def test_run_seed_measures_every_model_on_held_out_images():
     assert again[0]["mse"] == records[1]["mse"], "reproducible for a seed"
     with pytest.raises(ValueError, match="models"):
         ex.run_seed(X_train, X_test, D, 0.1, seed=0, models=("pixel",))
+
+
+def test_markdown_table_rows_and_paper_column():
+    records = [{"model": "naive", "seed": s, "mse": 0.01 * (s + 1), "psnr": 20.0 + s,
+                "dream_distance": 0.1} for s in range(2)]
+    table = ex.markdown_table({"MNIST": ex.summarize(records)},
+                              extra={("MNIST", "naive"): "best"})
+    lines = table.splitlines()
+    assert lines[0] == "| data | model | MSE | PSNR (dB) | paper |"
+    assert lines[2] == "| MNIST | naive | 0.0150 ± 0.0071 (n=2) | 20.50 ± 0.71 (n=2) | best |"

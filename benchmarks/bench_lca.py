@@ -5,7 +5,7 @@ with lam chosen so that 5-10% of the coefficients are non-zero, and prints
 times, the ratio, and each solver's relative objective gap against an exact
 solution (scikit-learn's Lasso at tol=1e-12) on the first 100 patches.
 
-    python benchmarks/bench_lca.py [--repeats 7]
+    python benchmarks/bench_lca.py [--repeats 7] [--dictionary shipped|sklearn]
 
 Run it on a quiet machine: the two solvers are timed interleaved, best of
 ``--repeats``, so background load affects both alike.
@@ -25,14 +25,17 @@ import dreamlib as dl
 from dreamlib.sparse_coding import lasso_objective, lca
 
 
-def load_dictionary(train):
-    """The shipped natural-image dictionary, or one learned here by scikit-learn."""
-    try:
-        D, _ = dl.data.natural_dictionary()
-        return np.asarray(D, dtype=np.float64), "shipped data/natural_dictionary.npz"
-    except (AttributeError, FileNotFoundError):
+def load_dictionary(name):
+    """The course's shipped dictionary, or one learned here by scikit-learn (3 min)."""
+    D, info = dl.data.natural_dictionary()
+    images = [dl.data.whiten(im, f0=info["f0"]) for im in dl.data.natural_images()]
+    if name == "sklearn":
+        train = dl.data.patches(images, size=28, n_patches=20_000, random_state=0)
         mb = MiniBatchDictionaryLearning(400, alpha=1.0, batch_size=100, max_iter=1, random_state=0)
-        return mb.fit(train).components_, "MiniBatchDictionaryLearning (1 epoch, 20,000 patches)"
+        D, source = mb.fit(train).components_, "MiniBatchDictionaryLearning (1 epoch, 20,000 patches)"
+    else:
+        source = "shipped data/natural_dictionary.npz"
+    return np.asarray(D, dtype=np.float64), images, f"{source}, whitening f0={info['f0']}"
 
 
 def choose_lam(X, D, target=0.075):
@@ -54,10 +57,9 @@ def best_time(function, repeats):
     return min(times), result
 
 
-def main(repeats):
-    images = [dl.data.whiten(im) for im in dl.data.natural_images()]
+def main(repeats, dictionary):
+    D, images, source = load_dictionary(dictionary)
     X = dl.data.patches(images, size=28, n_patches=1000, random_state=1)
-    D, source = load_dictionary(dl.data.patches(images, size=28, n_patches=20_000, random_state=0))
     lam = choose_lam(X, D)
     blas = ", ".join(f"{i['internal_api']} ({i['num_threads']} threads)" for i in threadpool_info())
     print(f"data: {X.shape[0]} whitened 28x28 patches; dictionary: {D.shape[0]} atoms, {source}")
@@ -100,4 +102,7 @@ def main(repeats):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    main(parser.parse_args().repeats)
+    parser.add_argument("--dictionary", choices=["shipped", "sklearn"], default="shipped",
+                        help="the course's learned dictionary, or one learned by scikit-learn")
+    args = parser.parse_args()
+    main(args.repeats, args.dictionary)

@@ -17,8 +17,11 @@ Its fixed point is the LASSO solution. ``step`` is ``dt / tau``; the paper used
 largest eigenvalue of ``G``) is stable, and the default ``1.8 / L`` settles in
 tens of iterations instead of thousands. By default the potentials also get
 inertia (Nesterov momentum, restarted when they reverse), which keeps the same
-fixed point and needs far fewer steps when atoms overlap a lot; switch it off
-(``momentum=False``) to run the paper's plain dynamics. Convergence is tested
+fixed point and needs far fewer steps when atoms overlap a lot. And once the
+right neurons are active the dynamics are linear, so every few steps each
+sample jumps straight to their fixed point (:func:`settle`, a small linear
+solve), kept only where the duality gap certifies it. ``momentum=False,
+settle=False`` runs the paper's plain dynamics. Convergence is tested
 with the LASSO duality gap, which bounds how far the objective is from its
 minimum, so ``tol`` is a guarantee rather than a heuristic.
 """
@@ -41,6 +44,7 @@ from ._validation import (
 
 __all__ = [
     "lca",
+    "settle",
     "lca_dynamics",
     "learn_dictionary",
     "dictionary_update",
@@ -131,6 +135,7 @@ def lca(
     *,
     step=None,
     momentum=True,
+    settle=True,
     max_iter=5000,
     tol=1e-4,
     check_every=5,
@@ -160,7 +165,15 @@ def lca(
     momentum : bool, default=True
         Give the potentials inertia (Nesterov momentum, restarted whenever
         they reverse direction). Same fixed point, far fewer steps on hard
-        problems; ``False`` runs the plain LCA of the paper.
+        problems.
+    settle : bool, default=True
+        Every ``2 * check_every`` steps, jump each unfinished sample to the
+        fixed point of the dynamics on its current set of active neurons
+        (:func:`settle`, a small linear solve) and keep the jump where the
+        duality gap certifies it. Once the right neurons are active the
+        potentials would only creep towards that point; the jump gets there
+        at once. ``False`` (with ``momentum=False``) runs the plain LCA of
+        the paper.
     max_iter : int, default=5000
         Step cap. Samples still unconverged then are returned as they are,
         with a ``ConvergenceWarning``.
@@ -207,7 +220,8 @@ def lca(
     if step is not None:
         check_positive(step, "step")
     codes = np.zeros((n, k), dtype=X.dtype)
-    settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every, momentum=momentum)
+    settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
+                    momentum=momentum, settle_every=check_every * 2 if settle else 0)
     dtype = np.dtype(dtype)
     D_ = D.astype(dtype, copy=False)
     G = D_ @ D_.T
@@ -234,7 +248,54 @@ def lca(
     return (codes, n_iter) if return_n_iter else codes
 
 
-def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_every, momentum):
+def settle(codes, B, G, lam):
+    """Jump to the LCA's fixed point on the current set of active neurons.
+
+    While the active set S and the signs of the codes stay fixed, the LCA is
+    linear, and its fixed point solves ``G[S, S] @ a_S = b_S - lam * sign(a_S)``.
+    Rows are solved in batches of similar active-set size. A coefficient
+    whose sign comes out flipped is set to zero: the set was not yet right.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_components)
+        Current codes; their non-zeros define each row's active set.
+    B : ndarray of shape (n_samples, n_components)
+        ``X @ D.T``.
+    G : ndarray of shape (n_components, n_components)
+        ``D @ D.T``.
+    lam : float
+
+    Returns
+    -------
+    ndarray like ``codes``
+    """
+    active = codes != 0
+    # active-set sizes, rounded up to a multiple of 8 (fewer, larger batches)
+    width = np.minimum(-(-active.sum(axis=1) // 8) * 8, codes.shape[1])
+    out = np.zeros_like(codes)
+    for w in np.unique(width[width > 0]):
+        r = np.flatnonzero(width == w)
+        # each row's active atoms first, then inactive ones to pad it to width w
+        S = np.argsort(~active[r], axis=1, kind="stable")[:, :w]
+        real = np.take_along_axis(active[r], S, axis=1)
+        M = G[S[:, :, None], S[:, None, :]] * (real[:, :, None] & real[:, None, :])
+        M[:, np.arange(w), np.arange(w)] += ~real  # identity on the padding
+        signs = np.sign(np.take_along_axis(codes[r], S, axis=1))  # 0 on the padding
+        rhs = (np.take_along_axis(B[r], S, axis=1) - lam * signs) * real
+        try:
+            solution = np.linalg.solve(M, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # atoms of some active set are linearly dependent
+            continue
+        solution = np.where(np.sign(solution) == signs, solution, 0)
+        block = np.zeros((len(r), codes.shape[1]), dtype=codes.dtype)
+        np.put_along_axis(block, S, solution, axis=1)
+        out[r] = block
+    return out
+
+
+def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_every, momentum,
+              settle_every):
     """Run the LCA from ``init`` on every row, writing each finished row into ``codes[rows]``.
 
     ``B = X @ D.T`` and ``G = D @ D.T`` in the working precision.
@@ -284,7 +345,21 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
             continue
         gap, primal, rounding = _duality_gap(A, C, B, xx, lam, eps)
         done = running & (gap <= tol * primal)
-        hopeless = running & ~done & (tol * primal < 100 * rounding)
+        hopeless = running & ~done & (tol * primal < 10 * rounding)
+        if settle_every and n_iter % settle_every == 0:
+            i = np.flatnonzero(running & ~done & ~hopeless)
+            A_s = settle(A[i], B[i], G, lam_)
+            C_s = B[i] - A_s @ G
+            gap_s, primal_s, _ = _duality_gap(A_s, C_s, B[i], xx[i], lam, eps)
+            ok = gap_s <= tol * primal_s
+            A[i[ok]] = A_s[ok]
+            done[i[ok]] = True
+            # where the jump lowered the objective, restart the potentials from there
+            # (u = a + c holds at any fixed point of the dynamics)
+            j = ~ok & (primal_s < primal[i])
+            U[i[j]] = A_s[j] + C_s[j]
+            U_prev[i[j]] = U[i[j]]
+            t[i[j]] = 1
         leave = done | hopeless
         if leave.any():
             codes[rows[leave]] = A[leave]

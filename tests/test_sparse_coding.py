@@ -51,10 +51,11 @@ def random_problem(n_samples, n_features, n_components, seed):
 
 @pytest.fixture(scope="module")
 def natural_patches():
-    images = [dl.data.whiten(im) for im in dl.data.natural_images()[:4]]
-    X = dl.data.patches(images, size=12, n_patches=400, random_state=0)
-    atoms = dl.data.patches(images, size=12, n_patches=200, random_state=1)
-    return X, normalize_rows(atoms)
+    """Held-out whitened 28x28 patches and the course's natural-image dictionary."""
+    D, info = dl.data.natural_dictionary()
+    images = [dl.data.whiten(im, f0=info["f0"]) for im in dl.data.natural_images()]
+    X = dl.data.patches(images, size=28, n_patches=150, random_state=12345)
+    return X, D.astype(np.float64), info["lam"]
 
 
 @pytest.mark.parametrize(
@@ -73,9 +74,10 @@ def test_lca_defaults_match_exact_lasso_on_random_dictionaries(n_features, n_com
     assert gaps.min() >= -1e-6  # and never "better" than the optimum
 
 
-@pytest.mark.parametrize("lam", [0.2, 1.0])
-def test_lca_defaults_match_exact_lasso_on_natural_patches(natural_patches, lam):
-    X, D = natural_patches
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_lca_defaults_match_exact_lasso_on_natural_patches(natural_patches, scale):
+    X, D, lam = natural_patches
+    lam = scale * lam
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         codes = lca(X, D, lam)
@@ -148,6 +150,26 @@ def test_lca_paper_step_is_stable_but_slow(rng):
 def test_lca_bad_input_names_the_argument(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         lca(**kwargs)
+
+
+def test_settle_solves_the_lasso_given_the_right_active_set():
+    # fed the support and signs of the exact solution, settle returns that solution
+    X, D = random_problem(40, 32, 64, seed=8)
+    exact = exact_lasso(X, D, 0.2)
+    rough = np.sign(exact) * 0.01  # right signs and support, wrong values
+    settled = dl.sparse_coding.settle(rough, X @ D.T, D @ D.T, 0.2)
+    np.testing.assert_allclose(settled, exact, atol=1e-6)
+    # a sign that cannot hold is dropped rather than kept with the wrong sign
+    wrong = rough.copy()
+    i, j = np.argwhere(exact > 0.1)[0]
+    wrong[i, j] = -0.01
+    assert np.sign(dl.sparse_coding.settle(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
+
+
+def test_lca_without_settling_or_momentum_still_reaches_the_optimum():
+    X, D = random_problem(30, 32, 64, seed=9)
+    codes = lca(X, D, 0.2, settle=False, momentum=False)
+    assert relative_gaps(X, D, 0.2, codes).max() <= 1e-4
 
 
 def test_lca_dynamics_settle_on_the_lca_solution(rng):

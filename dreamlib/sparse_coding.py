@@ -33,6 +33,7 @@ from scipy.sparse.linalg import eigsh
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ._validation import (
@@ -141,6 +142,7 @@ def lca(
     check_every=5,
     init=None,
     dtype=np.float32,
+    blas_threads=1,
     random_state=None,
     return_n_iter=False,
 ):
@@ -184,7 +186,12 @@ def lca(
     init : ndarray of shape (n_samples, n_components), optional
         Codes to start from (a warm start); default all neurons at rest.
     dtype : numpy dtype, default=numpy.float32
-        Precision of the iterations. float32 is ample for ``tol >= 1e-6``.
+        Precision of the iterations. float32 is ample for ``tol >= 1e-6``;
+        samples it cannot certify are finished in float64 automatically.
+    blas_threads : int or None, default=1
+        Threads the linear-algebra library may use. The products here are
+        small, and extra threads busy-wait for each other (badly so when the
+        machine is busy); None leaves the library's default.
     random_state : None, int or numpy.random.Generator
         Not used: LCA is deterministic. Accepted so every dreamlib solver
         shares one signature.
@@ -221,23 +228,24 @@ def lca(
         check_positive(step, "step")
     codes = np.zeros((n, k), dtype=X.dtype)
     settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
-                    momentum=momentum, settle_every=check_every * 2 if settle else 0)
+                    momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0)
     dtype = np.dtype(dtype)
-    D_ = D.astype(dtype, copy=False)
-    G = D_ @ D_.T
-    step = default_step(G=G) if step is None else step
-    rows = np.arange(n)
-    failed, imprecise, n_iter = _lca_loop(
-        X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, rows, step=step, **settings
-    )
-    if imprecise.size:
-        # float32 cannot certify these (their residual is tiny next to ||x||): finish in float64
-        more_failed, _, more_iter = _lca_loop(
-            X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, imprecise,
-            step=step, **settings,
+    with threadpool_limits(blas_threads):
+        D_ = D.astype(dtype, copy=False)
+        G = D_ @ D_.T
+        step = default_step(G=G) if step is None else step
+        rows = np.arange(n)
+        failed, imprecise, n_iter = _lca_loop(
+            X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, rows, step=step, **settings
         )
-        failed = np.concatenate([failed, more_failed])
-        n_iter = max(n_iter, more_iter)
+        if imprecise.size:
+            # float32 cannot certify these (residual tiny next to ||x||): finish in float64
+            more_failed, _, more_iter = _lca_loop(
+                X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, imprecise,
+                step=step, **settings,
+            )
+            failed = np.concatenate([failed, more_failed])
+            n_iter = max(n_iter, more_iter)
     if failed.size:
         warnings.warn(
             f"LCA did not converge for {failed.size} of {n} samples in max_iter={max_iter} "
@@ -246,6 +254,9 @@ def lca(
             stacklevel=2,
         )
     return (codes, n_iter) if return_n_iter else codes
+
+
+_SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)
 
 
 def settle(codes, B, G, lam):

@@ -257,6 +257,7 @@ def lca(
 
 
 _SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)
+_SETTLE_FROM = 20  # first step at which to settle (measured best)
 
 
 def settle(codes, B, G, lam):
@@ -290,7 +291,8 @@ def settle(codes, B, G, lam):
         # each row's active atoms first, then inactive ones to pad it to width w
         S = np.argsort(~active[r], axis=1, kind="stable")[:, :w]
         real = np.take_along_axis(active[r], S, axis=1)
-        M = G[S[:, :, None], S[:, None, :]] * (real[:, :, None] & real[:, None, :])
+        M = np.take(G, S[:, :, None] * len(G) + S[:, None, :])  # G[S, S], row by row
+        M *= real[:, :, None] & real[:, None, :]
         M[:, np.arange(w), np.arange(w)] += ~real  # identity on the padding
         signs = np.sign(np.take_along_axis(codes[r], S, axis=1))  # 0 on the padding
         rhs = (np.take_along_axis(B[r], S, axis=1) - lam * signs) * real
@@ -357,7 +359,7 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
         gap, primal, rounding = _duality_gap(A, C, B, xx, lam, eps)
         done = running & (gap <= tol * primal)
         hopeless = running & ~done & (tol * primal < 10 * rounding)
-        if settle_every and n_iter % settle_every == 0:
+        if settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
             i = np.flatnonzero(running & ~done & ~hopeless)
             A_s = settle(A[i], B[i], G, lam_)
             C_s = B[i] - A_s @ G

@@ -94,7 +94,8 @@ def main(repeats, dictionary):
     print(f"{'solver':52s} {'BLAS threads':>12s} {'time (s)':>9s} {'max rel. gap':>13s}")
     for threads, (t_lca, t_sk) in timings.items():
         label = str(threads or "default")
-        print(f"{"dreamlib lca, other settings default":52s} {label:>12s} {t_lca:9.3f} {gap(codes):13.1e}")
+        name = "dreamlib lca, other settings default"
+        print(f"{name:52s} {label:>12s} {t_lca:9.3f} {gap(codes):13.1e}")
         print(f"{'sklearn SparseCoder(transform_algorithm=lasso_cd)':52s} {label:>12s} {t_sk:9.3f} "
               f"{gap(sk_codes):13.1e}")
     print(f"{'dreamlib lca, paper: step 0.01, plain dynamics':52s} {'default':>12s} {t_paper:9.3f} "

@@ -133,7 +133,8 @@ def main():
 
     print(f"\n{'learner':52s} {'batches':>12s} {'time (s)':>9s} {'held-out obj':>13s} {'active':>7s}")
     for name, size, seconds, objective, active in rows:
-        print(f"{name:52s} {size:>12s} {seconds:9.1f} {objective:13.2f} {active:7.3f}")
+        shown = "" if np.isnan(active) else f"{active:.3f}"
+        print(f"{name:52s} {size:>12s} {seconds:9.1f} {objective:13.2f} {shown:>7s}")
     sk_seconds = rows[0][2]
     print()
     if clock["reached"] is None:

@@ -5,14 +5,21 @@ Rebuilds the experiments of "Sparse Coding Dream Machines" (Allen et al.,
 two joined so the machine dreams in sparse codes that decode to images.
 """
 
-from . import course, data, metrics, plotting, sparse_coding, widgets
-from . import helmholtz
+from . import (
+    course,
+    data,
+    experiments,
+    helmholtz,
+    metrics,
+    pipeline,
+    plotting,
+    sparse_coding,
+    tuning,
+    widgets,
+)
 from .helmholtz import HelmholtzMachine
-from .sparse_coding import SparseCoding
-from . import pipeline
-from . import tuning
 from .pipeline import SparseHelmholtz
-from . import experiments
+from .sparse_coding import SparseCoding
 
 __version__ = "0.1.0"
 

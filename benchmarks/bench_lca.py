@@ -68,7 +68,7 @@ def main(repeats, dictionary):
     coder = SparseCoder(D, transform_algorithm="lasso_cd", transform_alpha=lam)
     lca(X, D, lam), coder.transform(X)  # warm up both
     timings = {}
-    for threads in (1, None):  # one BLAS thread (lca's default), then the library's default
+    for threads in (1, None):  # one BLAS thread, then the library default (lca's default)
         t_lca, t_sk = [], []
         with threadpool_limits(threads):
             for _ in range(repeats):  # interleaved, so background load hits both alike
@@ -94,7 +94,7 @@ def main(repeats, dictionary):
     print(f"{'solver':52s} {'BLAS threads':>12s} {'time (s)':>9s} {'max rel. gap':>13s}")
     for threads, (t_lca, t_sk) in timings.items():
         label = str(threads or "default")
-        name = "dreamlib lca, other settings default"
+        name = "dreamlib lca (defaults)" if threads is None else "dreamlib lca (blas_threads=1)"
         print(f"{name:52s} {label:>12s} {t_lca:9.3f} {gap(codes):13.1e}")
         print(f"{'sklearn SparseCoder(transform_algorithm=lasso_cd)':52s} {label:>12s} {t_sk:9.3f} "
               f"{gap(sk_codes):13.1e}")

@@ -169,10 +169,10 @@ def lca(
         they reverse direction). Same fixed point, far fewer steps on hard
         problems.
     settle : bool, default=True
-        Every ``2 * check_every`` steps, jump each unfinished sample to the
-        fixed point of the dynamics on its current set of active neurons
-        (:func:`settle`, a small linear solve) and keep the jump where the
-        duality gap certifies it. Once the right neurons are active the
+        From step 20, every ``2 * check_every`` steps, jump each unfinished
+        sample to the fixed point of the dynamics on its current set of active
+        neurons (:func:`settle`, a small linear solve) and keep the jump where
+        the duality gap certifies it. Once the right neurons are active the
         potentials would only creep towards that point; the jump gets there
         at once. ``False`` (with ``momentum=False``) runs the plain LCA of
         the paper.

@@ -38,7 +38,8 @@ def mse(a, b, axis=None):
     0.5
     """
     a, b = _pair(a, b)
-    return np.mean((a - b) ** 2, axis=axis)
+    err = np.mean((a - b) ** 2, axis=axis)
+    return float(err) if axis is None else err
 
 
 def psnr(a, b, data_range=1.0, axis=None):
@@ -66,7 +67,8 @@ def psnr(a, b, data_range=1.0, axis=None):
     check_positive(data_range, "data_range")
     err = mse(a, b, axis=axis)
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(data_range**2 / err)
+        value = 10.0 * np.log10(data_range**2 / np.asarray(err))
+    return float(value) if axis is None else value
 
 
 def sparsity(codes, atol=0.0):

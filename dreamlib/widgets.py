@@ -22,9 +22,10 @@ variable ``DREAMLIB_WIDGETS`` to ``static`` or ``live`` to force one.
 import functools
 import hashlib
 import os
-import sys
 
 import matplotlib.pyplot as plt
+
+from .course import in_colab
 
 __all__ = ["explore", "Explorer", "has_frontend", "cached", "EXPLORER_CLASS"]
 
@@ -64,7 +65,7 @@ def has_frontend():
     mode = _mode()
     if mode != "auto":
         return mode == "live"
-    if "google.colab" in sys.modules:
+    if in_colab():
         return True
     return bool(os.environ.get("JPY_SESSION_NAME")) or bool(os.environ.get("VSCODE_PID"))
 

@@ -247,7 +247,8 @@ class HelmholtzMachine(BaseEstimator):
         the default learning rate work for any layer size.
     l1 : float, default=0.0
         L1 penalty on all weights (not biases): the paper's "Lasso
-        Helmholtz". After every update each weight is soft-thresholded,
+        Helmholtz". After every minibatch (its wake and its sleep step) each
+        weight is soft-thresholded once,
         ``w <- sign(w) * max(|w| - learning_rate * l1, 0)``, the proximal step
         of ``l1 * ||w||_1``; with ``optimizer="sgd"`` this is exact proximal
         gradient ascent, so weights become exactly zero.
@@ -506,12 +507,15 @@ class HelmholtzMachine(BaseEstimator):
 
     # ------------------------------------------------------------ learning
     def _step(self, grads):
-        """Gradient *ascent* on every parameter, then the L1 proximal step on weights."""
+        """Gradient *ascent* on the parameters with a gradient (None: left alone).
+
+        Called once per phase; the optimizer's clock (:meth:`_update`) and the
+        L1 proximal step (:meth:`_shrink`) run once per minibatch.
+        """
         lr = self._lr
         params = self._params()
         if self.optimizer == "adam":
             b1, b2, eps = 0.9, 0.999, 1e-8
-            self._adam_t += 1
             c1 = 1 - b1**self._adam_t
             c2 = 1 - b2**self._adam_t
             step = lr * np.sqrt(c2) / c1
@@ -527,8 +531,11 @@ class HelmholtzMachine(BaseEstimator):
             for p, g in zip(params, grads):
                 if g is not None:
                     p += lr * g
+
+    def _shrink(self):
+        """The L1 proximal step on every weight, once per minibatch: ``|w| -= lr * l1``, down to 0."""
         if self.l1 > 0:
-            t = np.float32(lr * self.l1)
+            t = np.float32(self._lr * self.l1)
             for W in self.generative_weights_ + self.recognition_weights_:
                 W -= np.clip(W, -t, t)
 
@@ -598,8 +605,10 @@ class HelmholtzMachine(BaseEstimator):
         return gG, gb, gR, gr, elbo
 
     def _update(self, X, rng, with_elbo=True):
+        """One minibatch: the wake step, the sleep step, then the L1 shrink (each weight once)."""
         L = self._n_layers
         none_g = [None] * (L - 1)
+        self._adam_t += 1  # one optimizer time step per minibatch, shared by both phases
         if self.algorithm == "rws":
             gG, gb, gRw, grw, elbo = self._rws_wake_grads(X, rng)
             self._step(gG + gb + gRw + grw)
@@ -608,6 +617,7 @@ class HelmholtzMachine(BaseEstimator):
             self._step(gG + gb + none_g + none_g)
         gR, gr = self._sleep_grads(len(X), rng)
         self._step(none_g + [None] * L + gR + gr)
+        self._shrink()
         self.n_updates_ += 1
         return elbo
 

@@ -231,13 +231,50 @@ def test_l1_proximal_step_makes_weights_exactly_zero():
     kw = dict(n_epochs=3, batch_size=20, optimizer="sgd", learning_rate=0.1, progress=False,
               random_state=0)
     plain = HelmholtzMachine([16, 8, 1], **kw).fit(X)
-    lasso = HelmholtzMachine([16, 8, 1], l1=0.05, **kw).fit(X)
+    lasso = HelmholtzMachine([16, 8, 1], l1=0.1, **kw).fit(X)
     zeros = lambda hm: np.mean([np.mean(W == 0) for W in hm.generative_weights_])  # noqa: E731
     assert zeros(plain) < 0.05
     assert zeros(lasso) > 0.3
     assert sum(np.abs(W).sum() for W in lasso.generative_weights_) < sum(
         np.abs(W).sum() for W in plain.generative_weights_
     )
+
+
+def test_l1_shrinks_each_weight_once_per_minibatch_by_lr_times_l1():
+    # one minibatch (batch_size = len(X)) of plain SGD, with and without the penalty, from the
+    # same start and the same random numbers: the penalty must move every weight that stays
+    # clear of zero by exactly learning_rate * l1 towards zero (the prox of lr * l1 * |w|)
+    X = hinton_bars(50, random_state=0)
+    lr, l1 = 0.1, 0.01
+    kw = dict(batch_size=50, optimizer="sgd", learning_rate=lr, progress=False, random_state=3)
+    plain = HelmholtzMachine([16, 8, 1], **kw).partial_fit(X)
+    lasso = HelmholtzMachine([16, 8, 1], l1=l1, **kw).partial_fit(X)
+    assert plain.n_updates_ == lasso.n_updates_ == 1
+    t = lr * l1
+    pairs = list(zip(plain.generative_weights_ + plain.recognition_weights_,
+                     lasso.generative_weights_ + lasso.recognition_weights_))
+    for W, W_l1 in pairs:
+        clear = np.abs(W) > 2 * t
+        assert clear.mean() > 0.5
+        np.testing.assert_allclose(W_l1[clear], (W - t * np.sign(W))[clear], rtol=0, atol=1e-6)
+        assert np.all(W_l1[np.abs(W) <= t] == 0)
+
+
+def test_adam_takes_one_time_step_per_minibatch():
+    # Adam's first step moves every parameter by exactly learning_rate (bias correction makes
+    # m / sqrt(v) = sign(g) at t = 1); that holds for the sleep phase's recognition weights
+    # too only if the wake and sleep steps of a minibatch share one time step
+    X = hinton_bars(50, random_state=0)
+    lr = 1e-3
+    kw = dict(batch_size=50, optimizer="adam", learning_rate=lr, progress=False, random_state=1)
+    before = HelmholtzMachine([16, 8, 1], **kw).initialize(X)
+    after = HelmholtzMachine([16, 8, 1], **kw).partial_fit(X)
+    for old, new in zip(before.generative_weights_ + before.recognition_weights_,
+                        after.generative_weights_ + after.recognition_weights_):
+        moved = np.abs(new - old)
+        changed = moved > lr / 10
+        assert changed.mean() > 0.5
+        np.testing.assert_allclose(moved[changed], lr, rtol=1e-2)  # today: 0.74 lr (t advanced twice)
 
 
 def test_partial_fit_continues_training():

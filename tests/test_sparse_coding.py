@@ -152,18 +152,18 @@ def test_lca_bad_input_names_the_argument(kwargs, message):
         lca(**kwargs)
 
 
-def test_settle_solves_the_lasso_given_the_right_active_set():
-    # fed the support and signs of the exact solution, settle returns that solution
+def test_solve_on_active_set_solves_the_lasso_given_the_right_active_set():
+    # fed the support and signs of the exact solution, it returns that solution
     X, D = random_problem(40, 32, 64, seed=8)
     exact = exact_lasso(X, D, 0.2)
     rough = np.sign(exact) * 0.01  # right signs and support, wrong values
-    settled = dl.sparse_coding.settle(rough, X @ D.T, D @ D.T, 0.2)
+    settled = dl.sparse_coding.solve_on_active_set(rough, X @ D.T, D @ D.T, 0.2)
     np.testing.assert_allclose(settled, exact, atol=1e-6)
     # a sign that cannot hold is dropped rather than kept with the wrong sign
     wrong = rough.copy()
     i, j = np.argwhere(exact > 0.1)[0]
     wrong[i, j] = -0.01
-    assert np.sign(dl.sparse_coding.settle(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
+    assert np.sign(dl.sparse_coding.solve_on_active_set(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
 
 
 def test_lca_without_settling_or_momentum_still_reaches_the_optimum():
@@ -195,6 +195,20 @@ def test_sparse_coding_defaults_recover_the_bars(size):
     X, components = dl.data.bars(20_000, size=size, random_state=0)
     model = SparseCoding(2 * size, random_state=0).fit(X)
     assert dl.metrics.recovery_score(model.components_, components) >= 0.95
+
+
+def test_sparse_coding_counts_the_batches_it_ran():
+    X, _ = dl.data.bars(500, size=4, random_state=0)
+    model = SparseCoding(8, n_iter=13, random_state=0).fit(X)
+    assert model.n_iter_ == 13
+    assert model.fit(X[:50]).n_iter_ == 13  # refitting counts afresh
+
+
+def test_lca_takes_no_random_state():
+    # LCA is deterministic: a seed would be a silent no-op, so it is refused
+    X, D = random_problem(5, 8, 12, seed=10)
+    with pytest.raises(TypeError, match="random_state"):
+        lca(X, D, 0.1, random_state=0)
 
 
 def test_sparse_coding_reconstructs_bars_images():

@@ -10,7 +10,7 @@ per row) minimise ``E(a) = 0.5 * ||x - a @ D||**2 + lam * ||a||_1``.
 - :mod:`~dreamlib.sparse_coding.estimator`: :class:`SparseCoding`, in scikit-learn style.
 """
 
-from .active_set import settle
+from .active_set import solve_on_active_set
 from .dictionary import dictionary_update, learn_dictionary
 from .estimator import SparseCoding
 from .lasso import default_step, largest_eigenvalue, lasso_objective, normalize_rows, soft_threshold
@@ -18,7 +18,7 @@ from .lca import lca, lca_dynamics
 
 __all__ = [
     "lca",
-    "settle",
+    "solve_on_active_set",
     "lca_dynamics",
     "learn_dictionary",
     "dictionary_update",

@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def settle(codes, B, G, lam):
+def solve_on_active_set(codes, B, G, lam):
     """Jump to the LCA's fixed point on the current set of active neurons.
 
     While the active set S and the signs of the codes stay fixed, the LCA is

@@ -38,7 +38,7 @@ class SparseCoding(TransformerMixin, BaseEstimator):
         The learned dictionary, unit-norm rows.
     n_features_in_ : int
     n_iter_ : int
-        Minibatches of dictionary learning run.
+        Minibatches of dictionary learning run, as counted while fitting.
 
     Examples
     --------
@@ -76,6 +76,7 @@ class SparseCoding(TransformerMixin, BaseEstimator):
         """Learn the dictionary from ``X`` (n_samples, n_features). Returns self."""
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         check_array(X, "X")
+        batches_run = []
         self.components_ = learn_dictionary(
             X,
             self.n_components,
@@ -85,8 +86,9 @@ class SparseCoding(TransformerMixin, BaseEstimator):
             learning_rate=self.learning_rate,
             random_state=self.random_state,
             progress=self.progress,
+            callback=lambda t, D: batches_run.append(t),
         )
-        self.n_iter_ = self.n_iter
+        self.n_iter_ = len(batches_run)
         return self
 
     def transform(self, X):

@@ -19,8 +19,8 @@ tens of iterations instead of thousands. By default the potentials also get
 inertia (Nesterov momentum, restarted when they reverse), which keeps the same
 fixed point and needs far fewer steps when atoms overlap a lot. And once the
 right neurons are active the dynamics are linear, so every few steps each
-sample jumps straight to their fixed point (:func:`settle`, a small linear
-solve), kept only where the duality gap certifies it. ``momentum=False,
+sample jumps straight to their fixed point (:func:`~dreamlib.sparse_coding.solve_on_active_set`,
+a small linear solve), kept only where the duality gap certifies it. ``momentum=False,
 settle=False`` runs the paper's plain dynamics. Convergence is tested
 with the LASSO duality gap, which bounds how far the objective is from its
 minimum, so ``tol`` is a guarantee rather than a heuristic.
@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_array, check_dictionary, check_positive
-from .active_set import settle
+from .active_set import solve_on_active_set
 from .lasso import _duality_gap, default_step, soft_threshold
 
 
@@ -51,7 +51,6 @@ def lca(
     init=None,
     dtype=np.float32,
     blas_threads=None,
-    random_state=None,
     return_n_iter=False,
 ):
     """Sparse codes of ``X`` by the Locally Competitive Algorithm.
@@ -79,7 +78,7 @@ def lca(
     settle : bool, default=True
         From step 20, every ``2 * check_every`` steps, jump each unfinished
         sample to the fixed point of the dynamics on its current set of active
-        neurons (:func:`settle`, a small linear solve) and keep the jump where
+        neurons (:func:`solve_on_active_set`, a small linear solve) and keep the jump where
         the duality gap certifies it. Once the right neurons are active the
         potentials would only creep towards that point; the jump gets there
         at once. ``False`` (with ``momentum=False``) runs the plain LCA of
@@ -101,9 +100,6 @@ def lca(
         (all cores), fastest on an idle machine. On a busy machine, or for
         small batches, 1 can be several times faster: idle BLAS threads
         busy-wait for each other.
-    random_state : None, int or numpy.random.Generator
-        Not used: LCA is deterministic. Accepted so every dreamlib solver
-        shares one signature.
     return_n_iter : bool, default=False
         Also return the number of steps taken.
 
@@ -223,7 +219,7 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
         hopeless = running & ~done & (tol * primal < 10 * rounding)
         if settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
             i = np.flatnonzero(running & ~done & ~hopeless)
-            A_s = settle(A[i], B[i], G, lam_)
+            A_s = solve_on_active_set(A[i], B[i], G, lam_)
             C_s = B[i] - A_s @ G
             gap_s, primal_s, _ = _duality_gap(A_s, C_s, B[i], xx[i], lam, eps)
             ok = gap_s <= tol * primal_s

@@ -47,10 +47,31 @@ def pip_spec():
     return f"dreamlib @ git+https://github.com/{REPOSITORY}@{BRANCH}"
 
 
+def _kernel_shell():
+    """The IPython shell of a Jupyter kernel we run in (JupyterLab, Colab, nbval, ...), else None."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return None
+    zmqshell = sys.modules.get("ipykernel.zmqshell")
+    in_kernel = zmqshell is not None and isinstance(shell, zmqshell.ZMQInteractiveShell)
+    return shell if in_kernel or "IPKernelApp" in shell.config else None
+
+
 def setup_notebook():
-    """Plotting defaults shared by every notebook (inline, readable, no duplicated figures)."""
+    """Plotting defaults shared by every notebook: figures inline, readable, never drawn twice.
+
+    In a Jupyter kernel (JupyterLab, Notebook, Colab, VS Code, and the headless
+    kernels of nbval, nbconvert and papermill) figures are drawn inline whatever
+    ``MPLBACKEND`` says: with ``MPLBACKEND=Agg``, as the tests set it, every
+    ``plt.show()`` would otherwise draw nothing, and a notebook whose figures
+    vanished would still pass. Outside a kernel the backend is left alone.
+    """
     import matplotlib.pyplot as plt
 
+    shell = _kernel_shell()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
     plt.rcParams.update(
         {
             "figure.dpi": 90,
@@ -60,3 +81,46 @@ def setup_notebook():
             "image.interpolation": "nearest",
         }
     )
+
+
+#: Seconds between redraws of a text progress bar in a kernel without a front end.
+HEADLESS_REFRESH_S = 10.0
+
+
+def progress_bar(iterable=None, **kwargs):
+    """A tqdm progress bar that reads right both live and in a saved notebook.
+
+    With a front end (JupyterLab, Colab, VS Code; see
+    :func:`dreamlib.widgets.has_frontend`) this is tqdm's notebook widget. Without
+    one (nbval, nbconvert, papermill, a script) it is tqdm's text bar: a notebook
+    saved from such a run keeps its last line, "100%|...| 3000/3000 [05:31<00:00]",
+    where a widget bar, whose state is not saved, would read "0% 0/3000". In a
+    headless kernel the text bar is redrawn at most every
+    :data:`HEADLESS_REFRESH_S` seconds, so the saved output stays small.
+
+    Parameters
+    ----------
+    iterable : iterable, optional
+    **kwargs
+        Passed to ``tqdm`` (``desc``, ``total``, ``disable``, ...).
+
+    Returns
+    -------
+    tqdm.tqdm
+        Iterate over it, or use it as a context manager and call ``update``.
+
+    Examples
+    --------
+    >>> sum(progress_bar(range(4), disable=True))
+    6
+    """
+    from .widgets import has_frontend
+
+    if has_frontend():
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+
+        if _kernel_shell() is not None:
+            kwargs.setdefault("mininterval", HEADLESS_REFRESH_S)
+    return tqdm(iterable, **kwargs)

@@ -1,14 +1,9 @@
-"""Metrics against hand-computed values, and the plotting helpers' layouts."""
+"""Metrics against hand-computed values (plotting is tested in test_plotting.py)."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dreamlib import metrics, plotting  # noqa: E402
+from dreamlib import metrics  # noqa: E402
 from dreamlib._validation import check_random_state  # noqa: E402
 
 
@@ -46,28 +41,6 @@ def test_recovery_score_invariant_to_order_sign_and_scale(rng):
 
 def test_sparsity_counts_nonzeros():
     assert metrics.sparsity(np.array([[0.0, 1.0], [0.0, -2.0]])) == 0.5
-
-
-def test_tile_places_each_image_in_its_cell():
-    images = np.arange(6 * 4, dtype=float).reshape(6, 4) + 1
-    mosaic = plotting.tile(images, shape=(2, 2), ncols=3, symmetric=False)
-    assert mosaic.shape == (2 * 3 + 1, 3 * 3 + 1)
-    np.testing.assert_array_equal(mosaic[1:3, 1:3], images[0].reshape(2, 2))
-    np.testing.assert_array_equal(mosaic[4:6, 7:9], images[5].reshape(2, 2))
-    assert np.isnan(mosaic[0]).all()
-    with pytest.raises(ValueError, match="square"):
-        plotting.tile(np.ones((2, 10)))
-
-
-def test_image_grid_and_animation():
-    images = np.random.default_rng(0).random((5, 9))
-    fig = plotting.image_grid(images, ncols=3, titles=list("abcde"))
-    assert len(fig.axes) == 6 and fig.axes[4].get_title() == "e"
-    plt.close(fig)
-    n_before = len(plt.get_fignums())
-    html = plotting.animation(np.stack([images, 1 - images]), titles=["t=0", "t=1"])
-    assert "anim" in html.data and "<script" in html.data
-    assert len(plt.get_fignums()) == n_before  # its figure is closed, so it is not drawn twice
 
 
 def test_check_random_state():

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^\s)\"'<>]+")
 COLAB_GUARD = re.compile(r"""^(\s*)if\s+["']google\.colab["']\s+in\s+sys\.modules\s*:""")
-INSTALL = re.compile(r"^\s*[%!]\s*(pip|pip3|conda|mamba|uv)\b|\bpip\s+install\b|-m\s+pip\b")
+INSTALL = re.compile(r"^\s*[%!]\s*(pip|pip3|conda|mamba|uv)\b|\bpip\s+install\b|-m\s+pip\b"
+                     r"""|["']pip["']\s*,\s*["']install["']""")
 FORBIDDEN_IN_INSTALL = re.compile(
     r"ipywidgets|widgetsnbextension|jupyterlab.widgets|--upgrade-strategy[ =]eager"
     r"|--force-reinstall|--ignore-installed|(^|\s)-I(\s|$)")
@@ -94,8 +95,9 @@ def test_setup_cell_installs_only_in_colab(path):
     assert index == first_code, (
         f"{path.name}: the Colab install should be in the setup cell (first code cell, "
         f"#{first_code}), found in cell {index}")
-    assert f'"{course.pip_spec()}"' in line or f"'{course.pip_spec()}'" in line, (
-        f"{path.name}: {line!r} should install \"{course.pip_spec()}\" (the course repository)")
+    setup = _source(cells[index])
+    assert f'"{course.pip_spec()}"' in setup or f"'{course.pip_spec()}'" in setup, (
+        f"{path.name}: the setup cell should install \"{course.pip_spec()}\" (the course repository)")
 
 
 def test_pip_spec_and_badge_name_the_same_repository():

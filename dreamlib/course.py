@@ -3,12 +3,19 @@
 Quick mode (environment variable ``DREAMLIB_QUICK=1``, set by the test
 configuration) shrinks training lengths so the whole notebook suite runs in
 minutes. Notebooks choose every size through :func:`pick`.
+
+The course is hosted on GitHub at :data:`REPOSITORY`, branch :data:`BRANCH`;
+Colab badges and setup cells are made from them. After forking, point the
+checkout at the fork with (see :mod:`dreamlib.hosting`)::
+
+    python -m dreamlib.hosting set-repository OWNER/NAME [--branch BRANCH]
 """
 
 import os
 import sys
 
 #: The one place that names the course repository (Colab badges, setup cells).
+#: Change it with ``python -m dreamlib.hosting set-repository OWNER/NAME``, not by hand.
 REPOSITORY = "dreamlib-course/dreamlib"
 #: The branch that Colab opens and installs from.
 BRANCH = "main"
@@ -35,16 +42,37 @@ def in_colab():
     return "google.colab" in sys.modules
 
 
-def colab_url(notebook):
-    """Colab address of ``notebook`` (a file name in ``notebooks/``)."""
-    return (
-        f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{notebook}"
-    )
+def colab_url(notebook, repository=None, branch=None):
+    """Colab address of ``notebook``, a path inside ``notebooks/``.
+
+    ``repository`` and ``branch`` default to :data:`REPOSITORY` and :data:`BRANCH`.
+
+    Examples
+    --------
+    >>> colab_url("student/01_bars_sanity_check.ipynb", "jane-doe/dreamlib", "fall-2025")
+    'https://colab.research.google.com/github/jane-doe/dreamlib/blob/fall-2025/notebooks/student/01_bars_sanity_check.ipynb'
+    """
+    if not (isinstance(notebook, str) and notebook.endswith(".ipynb")
+            and not {"", ".", ".."} & set(notebook.split("/"))):
+        raise ValueError(f"notebook must be a path inside notebooks/ ending in .ipynb, such as "
+                         f"'01_bars_sanity_check.ipynb' or 'student/01_bars_sanity_check.ipynb': "
+                         f"got {notebook!r}")
+    repository, branch = repository or REPOSITORY, branch or BRANCH
+    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{notebook}"
 
 
-def pip_spec():
-    """The pip requirement that installs dreamlib from the course repository."""
-    return f"dreamlib @ git+https://github.com/{REPOSITORY}@{BRANCH}"
+def pip_spec(repository=None, branch=None):
+    """The pip requirement that installs dreamlib from the course repository.
+
+    ``repository`` and ``branch`` default to :data:`REPOSITORY` and :data:`BRANCH`.
+
+    Examples
+    --------
+    >>> pip_spec("jane-doe/dreamlib", "fall-2025")
+    'dreamlib @ git+https://github.com/jane-doe/dreamlib@fall-2025'
+    """
+    repository, branch = repository or REPOSITORY, branch or BRANCH
+    return f"dreamlib @ git+https://github.com/{repository}@{branch}"
 
 
 def _kernel_shell():

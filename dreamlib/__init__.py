@@ -9,6 +9,7 @@ from . import (
     course,
     data,
     experiments,
+    grading,
     helmholtz,
     metrics,
     pipeline,
@@ -37,4 +38,5 @@ __all__ = [
     "tuning",
     "SparseHelmholtz",
     "experiments",
+    "grading",
 ]

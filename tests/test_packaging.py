@@ -68,7 +68,7 @@ def test_notebooks_follow_the_conventions(path):
     parameters = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(parameters) == 1, "exactly one cell tagged 'parameters'"
     text = "\n".join(sources)
-    assert "### BEGIN SOLUTION" in text and "### END SOLUTION" in text, "an exercise"
+    assert "# BEGIN SOLUTION" in text and "# END SOLUTION" in text, "an exercise"
     assert "dl.widgets.explore" in text, "an explorer"
     assert re.search(r"^assert ", text, flags=re.M), "sanity checks"
     # quick mode is chosen in the parameters cell only

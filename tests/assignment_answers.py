@@ -1,0 +1,50 @@
+"""Answers to the graded exercises that must lose their points (used by test_assignments.py).
+
+For every autograded question of every marked-up notebook:
+
+- ``wrong``: plausible mistakes (a sign flipped, a term left out, the wrong axis), each a cell a
+  student could have written;
+- ``reference``: an answer that calls the dreamlib function the exercise re-implements
+  (through an alias, as ``from dreamlib... import ... as ...`` would), which the tests switch off;
+- ``reference_is_right``: whether that answer computes the right values when nothing is switched
+  off (then the switch alone takes its points; otherwise it is also wrong on its own).
+
+Each answer runs in a namespace holding the notebook's imports (``np``, ``dl``, ``expit``).
+"""
+
+ANSWERS = {
+    "lca_step": {
+        "notebook": "01_bars_sanity_check",
+        "wrong": {
+            "inhibition sign flipped": """
+def lca_step(u, b, G, lam, step):
+    a = dl.sparse_coding.soft_threshold(u, lam)
+    return u + step * (b - u + a @ G - a)
+""",
+            "self-inhibition left in (a @ G instead of a @ (G - I))": """
+def lca_step(u, b, G, lam, step):
+    a = dl.sparse_coding.soft_threshold(u, lam)
+    return u + step * (b - u - a @ G)
+""",
+            "leak -u left out": """
+def lca_step(u, b, G, lam, step):
+    a = dl.sparse_coding.soft_threshold(u, lam)
+    return u + step * (b - a @ G + a)
+""",
+            "inhibition by the potentials u instead of the activations a": """
+def lca_step(u, b, G, lam, step):
+    return u + step * (b - u - u @ G + u)
+""",
+        },
+        # No dreamlib function takes potentials u: this one rebuilds atoms and signals with the same
+        # G and b and lets lca_dynamics take one step, which is right only from rest (u = 0).
+        "reference": """
+from dreamlib.sparse_coding import lca_dynamics as run_lca
+def lca_step(u, b, G, lam, step):
+    D = np.linalg.cholesky(G)              # atoms with D @ D.T = G
+    X = np.linalg.solve(D, b.T).T          # signals with X @ D.T = b
+    return np.array([run_lca(x, D, lam, n_steps=1, step=step)[0][-1] for x in X])
+""",
+        "reference_is_right": False,
+    },
+}

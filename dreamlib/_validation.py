@@ -2,14 +2,37 @@
 
 Each helper raises a ``ValueError`` or ``TypeError`` that names the argument
 and says what was expected, so a student sees at once what to fix.
+
+The names differ from scikit-learn's on purpose: :func:`check_real_array`
+takes the argument's name and returns a float array (scikit-learn's
+``check_array`` takes neither), and :func:`as_generator` returns a
+:class:`numpy.random.Generator` (scikit-learn's ``check_random_state`` a
+``RandomState``).
+
+Estimators state their parameter rules as data (``_parameter_constraints``,
+as scikit-learn does), one check per parameter, and :func:`check_params` runs
+them, so every estimator validates alike and its messages read alike.
 """
 
 import numbers
 
 import numpy as np
 
+__all__ = [
+    "as_generator",
+    "check_real_array",
+    "check_positive",
+    "check_dictionary",
+    "check_params",
+    "positive",
+    "one_of",
+    "open_unit_interval",
+    "boolean",
+    "random_state",
+]
 
-def check_random_state(random_state):
+
+def as_generator(random_state):
     """Turn ``random_state`` into a :class:`numpy.random.Generator`.
 
     Parameters
@@ -21,6 +44,11 @@ def check_random_state(random_state):
     Returns
     -------
     numpy.random.Generator
+
+    Examples
+    --------
+    >>> float(as_generator(0).random()) == float(as_generator(0).random())
+    True
     """
     if random_state is None or isinstance(random_state, np.random.Generator):
         return np.random.default_rng(random_state)
@@ -36,8 +64,8 @@ def check_random_state(random_state):
     )
 
 
-def check_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_empty=False):
-    """Validate an array of real numbers and return it as a float array.
+def check_real_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_empty=False):
+    """Validate an array of finite real numbers and return it as a float array.
 
     Parameters
     ----------
@@ -55,6 +83,15 @@ def check_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_em
     Returns
     -------
     numpy.ndarray
+
+    Examples
+    --------
+    >>> check_real_array([[1, 2]]).dtype
+    dtype('float64')
+    >>> check_real_array([["a"]], "codes")
+    Traceback (most recent call last):
+    ...
+    TypeError: codes must hold real numbers, got dtype <U1.
     """
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(f"{name} must be a dense array; sparse matrices are not supported.")
@@ -62,8 +99,8 @@ def check_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_em
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array of numbers: {exc}") from exc
-    if arr.dtype.kind in "OUSV" or arr.dtype.kind == "c":
-        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
     accepted = dtype if isinstance(dtype, tuple) else (dtype,)
     if arr.dtype not in accepted:
         arr = arr.astype(accepted[0])
@@ -78,7 +115,7 @@ def check_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_em
 
 
 def check_positive(value, name, *, integer=False, allow_zero=False):
-    """Check a scalar hyper-parameter is a positive (or non-negative) number."""
+    """Check a scalar hyper-parameter is a positive (or non-negative) number; return it."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an int" if integer else "a number"
@@ -91,10 +128,62 @@ def check_positive(value, name, *, integer=False, allow_zero=False):
 
 def check_dictionary(dictionary, n_features, name="dictionary"):
     """Validate a dictionary of shape (n_components, n_features)."""
-    D = check_array(dictionary, name)
+    D = check_real_array(dictionary, name)
     if D.shape[1] != n_features:
         raise ValueError(
             f"{name} has {D.shape[1]} features per atom but X has {n_features}; "
             "a dictionary is (n_components, n_features), one atom per row."
         )
     return D
+
+
+# ------------------------------------------------------------ parameter rules as data
+def positive(*, integer=False, allow_zero=False, optional=False):
+    """A parameter rule: a positive number (``optional``: or None)."""
+
+    def check(value, name):
+        if not (optional and value is None):
+            check_positive(value, name, integer=integer, allow_zero=allow_zero)
+
+    return check
+
+
+def one_of(*options):
+    """A parameter rule: one of the given strings."""
+
+    def check(value, name):
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"{name} must be one of {options}, got {value!r}.")
+
+    return check
+
+
+def open_unit_interval(value, name):
+    """A parameter rule: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}.")
+
+
+def boolean(value, name):
+    """A parameter rule: True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+
+
+def random_state(value, name):
+    """A parameter rule: None, a non-negative int or a numpy Generator."""
+    try:
+        as_generator(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(str(exc).replace("random_state", name, 1)) from None
+
+
+def check_params(estimator):
+    """Check every parameter of ``estimator`` against its ``_parameter_constraints``."""
+    for name, rule in type(estimator)._parameter_constraints.items():
+        rule(getattr(estimator, name), name)
+
+
+# Old names, kept while every module moves to the new ones.
+check_array = check_real_array
+check_random_state = as_generator

@@ -1,0 +1,55 @@
+"""A Helmholtz machine trained by the wake-sleep algorithm, in parts.
+
+A Helmholtz machine (Dayan, Hinton, Neal & Zemel 1995) is two networks over
+the same layers of stochastic units ``h_0 = x`` (visible), ``h_1``, ...,
+``h_L`` (top): a **generative** model that draws the top layer from its
+biases and every layer from the one above, and a **recognition** model that
+goes the other way. The wake-sleep algorithm (Hinton, Dayan, Frey & Neal
+1995; the paper's Fig 3) trains both with the same local delta rule.
+
+Unlike the paper's version, every layer here has a generative *and* a
+recognition bias (the paper had only a top generative bias), updates are
+averaged over minibatches, and the model is measured by its log-likelihood
+(in nats), not only by looking at dreams.
+
+The parts, one idea per module:
+
+* :mod:`~dreamlib.helmholtz.machine` — :class:`HelmholtzMachine`, the estimator;
+* :mod:`~dreamlib.helmholtz.units` — visible units: Bernoulli, Beta, spike-and-slab;
+* :mod:`~dreamlib.helmholtz.passes` — bottom-up and top-down passes, the log-joint;
+* :mod:`~dreamlib.helmholtz.wake_sleep` — the delta rule and the two phases;
+* :mod:`~dreamlib.helmholtz.optimizers` — SGD and Adam, the L1 proximal step;
+* :mod:`~dreamlib.helmholtz.likelihood` — importance-sampled and exact likelihoods;
+* :mod:`~dreamlib.helmholtz.isolation` — what one top-layer neuron generates.
+"""
+
+from .isolation import expected_generation, isolated_generations
+from .likelihood import exact_kl_bits, independent_pixel_log_likelihood
+from .machine import HelmholtzMachine
+from .optimizers import SGD, Adam
+from .units import (
+    BETA_EPS,
+    BETA_MIN_SHAPE,
+    BernoulliUnits,
+    BetaUnits,
+    SpikeAndSlabUnits,
+    bernoulli_log_prob,
+)
+from .wake_sleep import delta_rule
+
+__all__ = [
+    "HelmholtzMachine",
+    "delta_rule",
+    "bernoulli_log_prob",
+    "independent_pixel_log_likelihood",
+    "exact_kl_bits",
+    "expected_generation",
+    "isolated_generations",
+    "BernoulliUnits",
+    "BetaUnits",
+    "SpikeAndSlabUnits",
+    "SGD",
+    "Adam",
+    "BETA_EPS",
+    "BETA_MIN_SHAPE",
+]

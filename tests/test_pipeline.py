@@ -23,6 +23,10 @@ from dreamlib.pipeline import (
 SIZE = 8
 
 
+def _machine(layer_sizes, **kw):
+    return dl.HelmholtzMachine(layer_sizes, **{"progress": False, "units": "spike-and-slab", **kw})
+
+
 @pytest.fixture(scope="module")
 def bars_data():
     X, true = dl.data.bars(1200, size=SIZE, p=1 / 8, random_state=0)
@@ -33,9 +37,8 @@ def bars_data():
 @pytest.fixture(scope="module")
 def fitted(bars_data):
     X, _, D = bars_data
-    return SparseHelmholtz(D, layer_sizes=[32], lam=0.1, n_epochs=100, learning_rate=1e-2,
-                           progress=False,
-                           random_state=0).fit(X)
+    return SparseHelmholtz(D, _machine([None, 32], units="beta", n_epochs=100,
+                                       learning_rate=1e-2), lam=0.1, random_state=0).fit(X)
 
 
 def _laplace_codes(rng, n=4000, k=6, p_active=0.2):
@@ -123,10 +126,10 @@ def test_encode_decode_round_trip_is_sparse_coding(fitted, bars_data):
     _, X_test, D = bars_data
     codes = fitted.sparse_codes(X_test)
     units = fitted.encode(X_test)
-    np.testing.assert_allclose(units_to_codes(units, fitted.scales_), codes, rtol=1e-9,
+    np.testing.assert_allclose(units_to_codes(units, fitted.code_map_.scales_), codes, rtol=1e-9,
                                atol=1e-12)
-    plain = SparseHelmholtz(D, layer_sizes=[4], lam=0.1, clip=False, n_epochs=1,
-                            progress=False, random_state=0).fit(X_test)
+    plain = SparseHelmholtz(D, _machine([None, 4], n_epochs=1), lam=0.1, clip=False,
+                            random_state=0).fit(X_test)
     np.testing.assert_allclose(plain.decode(plain.encode(X_test)),
                                plain.sparse_codes(X_test) @ D, atol=1e-10)
 
@@ -176,9 +179,9 @@ def test_reconstruction_beats_the_mean_image(fitted, bars_data):
 
 def test_reproducible_with_random_state(bars_data):
     X, X_test, D = bars_data
-    kw = dict(layer_sizes=[8], lam=0.1, n_epochs=2, progress=False, random_state=3)
-    a = SparseHelmholtz(D, **kw).fit(X)
-    b = SparseHelmholtz(D, **kw).fit(X)
+    kw = dict(lam=0.1, random_state=3)
+    a = SparseHelmholtz(D, _machine([None, 8], n_epochs=2), **kw).fit(X)
+    b = SparseHelmholtz(D, _machine([None, 8], n_epochs=2), **kw).fit(X)
     np.testing.assert_array_equal(a.dream(5, random_state=0), b.dream(5, random_state=0))
     np.testing.assert_array_equal(a.reconstruct(X_test, random_state=0),
                                   b.reconstruct(X_test, random_state=0))
@@ -188,12 +191,11 @@ def test_reproducible_with_random_state(bars_data):
 def test_accepts_a_sparse_coding_fitted_or_not(bars_data):
     X, X_test, _ = bars_data
     sc = dl.SparseCoding(2 * SIZE, lam=0.1, n_iter=100, random_state=0).fit(X)
-    shm = SparseHelmholtz(sc, layer_sizes=[8], n_epochs=1, progress=False, random_state=0).fit(X)
+    shm = SparseHelmholtz(sc, _machine([None, 8], n_epochs=1), random_state=0).fit(X)
     assert shm.coder_ is sc and shm.lam_ == 0.1
     np.testing.assert_array_equal(shm.dictionary_, sc.components_)
     unfitted = dl.SparseCoding(2 * SIZE, lam=0.1, n_iter=100, random_state=0)
-    shm2 = SparseHelmholtz(unfitted, layer_sizes=[8], n_epochs=1, progress=False,
-                           random_state=0).fit(X)
+    shm2 = SparseHelmholtz(unfitted, _machine([None, 8], n_epochs=1), random_state=0).fit(X)
     assert not hasattr(unfitted, "components_"), "the given coder is not modified"
     np.testing.assert_allclose(shm2.dictionary_, sc.components_)
 
@@ -206,22 +208,29 @@ def test_generate_from_top_decodes_images(fitted):
 
 def test_bad_inputs_name_the_argument(bars_data, fitted):
     X, _, D = bars_data
-    with pytest.raises(ValueError, match="coder is required"):
-        SparseHelmholtz(layer_sizes=[4]).fit(X)
-    with pytest.raises(ValueError, match="lam is required"):
-        SparseHelmholtz(D, layer_sizes=[4]).fit(X)
-    with pytest.raises(ValueError, match="unit-norm"):
-        SparseHelmholtz(2 * D, layer_sizes=[4], lam=0.1).fit(X)
-    with pytest.raises(ValueError, match="coder has 64 features"):
-        SparseHelmholtz(D, layer_sizes=[4], lam=0.1).fit(X[:, :10])
-    with pytest.raises(ValueError, match="layer_sizes"):
-        SparseHelmholtz(D, layer_sizes=[], lam=0.1).fit(X)
-    with pytest.raises(ValueError, match="layer_sizes"):
-        SparseHelmholtz(D, layer_sizes=[0], lam=0.1).fit(X)
-    with pytest.raises(ValueError, match="max_unit"):
-        SparseHelmholtz(D, layer_sizes=[4], lam=0.1, max_unit=1.0).fit(X)
+    small = _machine([None, 4])
     with pytest.raises(TypeError, match="coder must be"):
-        SparseHelmholtz(dl.HelmholtzMachine(), layer_sizes=[4]).fit(X)
+        SparseHelmholtz(machine=small).fit(X)
+    with pytest.raises(ValueError, match="lam is required"):
+        SparseHelmholtz(D, small).fit(X)
+    with pytest.raises(ValueError, match="unit-norm"):
+        SparseHelmholtz(2 * D, small, lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="coder has 64 features"):
+        SparseHelmholtz(D, small, lam=0.1).fit(X[:, :10])
+    with pytest.raises(ValueError, match="layer_sizes"):
+        SparseHelmholtz(D, _machine([None]), lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="layer_sizes"):
+        SparseHelmholtz(D, _machine([None, 0]), lam=0.1).fit(X)
+    with pytest.raises(ValueError, match=r"machine.layer_sizes\[0\] must be 32"):
+        SparseHelmholtz(D, _machine([64, 4]), lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="machine.units"):
+        SparseHelmholtz(D, _machine([None, 4], units="bernoulli"), lam=0.1).fit(X)
+    with pytest.raises(ValueError, match="max_unit"):
+        SparseHelmholtz(D, small, lam=0.1, max_unit=1.0).fit(X)
+    with pytest.raises(TypeError, match="coder must be"):
+        SparseHelmholtz(dl.HelmholtzMachine(), small).fit(X)
+    with pytest.raises(TypeError, match="machine must be a HelmholtzMachine"):
+        SparseHelmholtz(D, [4], lam=0.1).fit(X)
     with pytest.raises(ValueError, match="X has 10 features"):
         fitted.reconstruct(X[:, :10])
     with pytest.raises(ValueError, match="NaN"):
@@ -236,22 +245,22 @@ def test_unfitted_model_says_so(bars_data):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        SparseHelmholtz(bars_data[2], layer_sizes=[4], lam=0.1).dream(2)
+        SparseHelmholtz(bars_data[2], lam=0.1).dream(2)
 
 
 def test_partial_fit_epochs_equal_fit_and_codes_shortcut(bars_data):
     X, X_test, D = bars_data
-    kw = dict(layer_sizes=[8], lam=0.1, progress=False, random_state=5)
-    full = SparseHelmholtz(D, n_epochs=2, **kw).fit(X)
-    step = SparseHelmholtz(D, **kw)
+    kw = dict(lam=0.1, random_state=5)
+    full = SparseHelmholtz(D, _machine([None, 8], n_epochs=2), **kw).fit(X)
+    step = SparseHelmholtz(D, _machine([None, 8]), **kw)
     codes = step.partial_fit(X).sparse_codes(X)
     step.partial_fit(X, codes=codes)
     for a, b in zip(full.machine_.generative_weights_, step.machine_.generative_weights_):
         np.testing.assert_array_equal(a, b)
-    given = SparseHelmholtz(D, n_epochs=2, **kw).fit(X, codes=codes)
+    given = SparseHelmholtz(D, _machine([None, 8], n_epochs=2), **kw).fit(X, codes=codes)
     np.testing.assert_array_equal(given.dream(4, random_state=0), full.dream(4, random_state=0))
     with pytest.raises(ValueError, match="codes must have shape"):
-        SparseHelmholtz(D, **kw).fit(X, codes=codes[:, :3])
+        SparseHelmholtz(D, _machine([None, 8]), **kw).fit(X, codes=codes[:, :3])
 
 
 def test_reconstruct_averages_recognition_samples(fitted, bars_data):

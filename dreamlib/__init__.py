@@ -11,6 +11,7 @@ from . import (
     experiments,
     grading,
     helmholtz,
+    io,
     metrics,
     pipeline,
     plotting,
@@ -39,4 +40,5 @@ __all__ = [
     "SparseHelmholtz",
     "experiments",
     "grading",
+    "io",
 ]

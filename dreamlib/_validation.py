@@ -99,16 +99,29 @@ def check_real_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), all
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array of numbers: {exc}") from exc
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name} must hold real numbers; Complex data not supported "
+                         f"(got dtype {arr.dtype}).")
+    if arr.dtype.kind == "O":  # numbers stored as Python objects are numbers; anything else is not
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must hold real numbers: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
     accepted = dtype if isinstance(dtype, tuple) else (dtype,)
     if arr.dtype not in accepted:
         arr = arr.astype(accepted[0])
     if arr.ndim != ndim:
-        shape = "(n_samples, n_features)" if ndim == 2 else f"{ndim} dimensions"
-        raise ValueError(f"{name} must be a {ndim}-D array {shape}, got shape {arr.shape}.")
+        if ndim == 2:
+            raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape "
+                             f"{arr.shape}. Reshape your data: {name}.reshape(1, -1) for one "
+                             f"sample, {name}.reshape(-1, 1) for one feature.")
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}.")
     if not allow_empty and arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is needed.")
+        what = "0 feature(s)" if arr.ndim == 2 and len(arr) else "0 sample(s)"
+        raise ValueError(f"{name} is empty: {what} (shape={arr.shape}) while a minimum of 1 "
+                         "is required.")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return arr

@@ -189,9 +189,10 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
                                      random_state=seed, **common).fit(X_train)
             dreams = model.dream(n_dreams, visible="mean", random_state=seed)
         else:
-            model = SparseHelmholtz(dictionary, layer_sizes=list(hidden), lam=lam,
-                                    l1=l1 if name == "sparse + L1" else 0.0,
-                                    random_state=seed, **common).fit(X_train, codes=train_codes)
+            machine = HelmholtzMachine([None, *hidden], units="beta",
+                                       l1=l1 if name == "sparse + L1" else 0.0, **common)
+            model = SparseHelmholtz(dictionary, machine, lam=lam,
+                                    random_state=seed).fit(X_train, codes=train_codes)
             dreams = model.dream(n_dreams, visible="mean", random_state=seed)
         recon = average_reconstruction(model, X_test, n_recon_samples, random_state=seed)
         records.append({

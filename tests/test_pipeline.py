@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.linear_model import Lasso
+from sklearn.utils.estimator_checks import check_estimator
 
 import dreamlib as dl
 from dreamlib.pipeline import (
+    CodeUnitMap,
     SparseHelmholtz,
     code_scales,
     codes_to_units,
@@ -271,3 +273,44 @@ def test_reconstruct_averages_recognition_samples(fitted, bars_data):
     assert dl.metrics.mse(X_test, many) < dl.metrics.mse(X_test, one)
     with pytest.raises(TypeError, match="n_samples"):
         fitted.reconstruct(X_test, n_samples=1.5)
+
+
+# ------------------------------------------------------------ sparse dreams (issue 10)
+def test_decoded_dreams_are_as_sparse_as_real_codes(bars_data):
+    """Beta units never output exactly 0, so every decoded dream used every atom; with
+    spike-and-slab units (the default machine's) a dream uses about as many atoms as a real code."""
+    X, X_test, D = bars_data
+    shm = SparseHelmholtz(D, _machine([None, 32], n_epochs=30, learning_rate=1e-2), lam=0.1,
+                          random_state=0).fit(X)
+    real = np.count_nonzero(shm.sparse_codes(X_test), axis=1).mean()
+    assert real < 0.3 * len(D)
+    for visible in ("sample", "mean"):
+        _, codes = shm.dream(2000, visible=visible, return_codes=True, random_state=1)
+        active = np.count_nonzero(codes, axis=1).mean()
+        assert real / 1.5 <= active <= 1.5 * real, (visible, active, real)
+
+
+def test_beta_units_dream_with_almost_every_atom(fitted, bars_data):
+    # (a Beta sample is exactly 0 only when it underflows float32)
+    _, X_test, D = bars_data
+    for visible in ("sample", "mean"):
+        _, codes = fitted.dream(200, visible=visible, return_codes=True, random_state=0)
+        active = np.count_nonzero(codes, axis=1).mean()
+        real = np.count_nonzero(fitted.sparse_codes(X_test), axis=1).mean()
+        assert active > 0.9 * len(D) and active > 3 * real
+
+
+def test_code_unit_map_is_a_transformer_that_inverts_exactly(rng):
+    codes, scales = _laplace_codes(rng)
+    code_map = CodeUnitMap().fit(codes)
+    np.testing.assert_allclose(code_map.scales_, code_scales(codes))
+    units = code_map.transform(codes)
+    np.testing.assert_array_equal(units == 0, np.concatenate([codes <= 0, codes >= 0], axis=1))
+    np.testing.assert_allclose(code_map.inverse_transform(units), codes, rtol=1e-10, atol=1e-15)
+    assert np.all(code_map.inverse_transform(np.zeros((2, 12))) == 0)  # off stays exactly off
+    with pytest.raises(ValueError, match="max_unit"):
+        CodeUnitMap(max_unit=1.0).fit(codes)
+
+
+def test_code_unit_map_passes_scikit_learn_estimator_checks():
+    check_estimator(CodeUnitMap())

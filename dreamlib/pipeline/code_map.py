@@ -246,15 +246,24 @@ class CodeUnitMap(TransformerMixin, BaseEstimator):
         self.n_features_in_ = len(self.scales_)
         return self
 
+    def _check_width(self, X, name, width):
+        X = check_real_array(X, name)
+        if X.shape[1] != width:
+            raise ValueError(f"X has {X.shape[1]} features, but CodeUnitMap is expecting {width} "
+                             f"features as input ({name}: {width} columns).")
+        return X
+
     def transform(self, codes):
         """Codes (n_samples, k) -> units (n_samples, 2 k) in [0, 1)."""
         check_is_fitted(self)
-        return codes_to_units(codes, self.scales_)
+        return codes_to_units(self._check_width(codes, "codes", self.n_features_in_),
+                              self.scales_)
 
     def inverse_transform(self, units):
         """Units (n_samples, 2 k) in [0, 1] -> codes (n_samples, k), the exact inverse."""
         check_is_fitted(self)
-        return units_to_codes(units, self.scales_, self.max_unit)
+        return units_to_codes(self._check_width(units, "units", 2 * self.n_features_in_),
+                              self.scales_, self.max_unit)
 
     def mean_codes(self, alpha, beta, active=1.0):
         """The mean code of Beta-distributed units: :func:`expected_codes` with these scales."""

@@ -47,7 +47,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lam", type=float, default=0.1)
     parser.add_argument("--algorithm", default="wake-sleep", choices=["wake-sleep", "rws"])
-    parser.add_argument("--hidden", type=int, default=200)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[200, 50])
     parser.add_argument("--data", default="both", choices=["both", "digits", "natural patches"])
     args = parser.parse_args()
     D = dl.data.natural_dictionary()[0].astype(np.float64)
@@ -55,7 +55,7 @@ def main():
     if args.data != "both":
         data = {args.data: data[args.data]}
     print(f"units={args.units}, lam {args.lam}, {args.n_train} training images, "
-          f"{args.epochs} epochs, hidden [{args.hidden}], {args.algorithm}, Adam 1e-2")
+          f"{args.epochs} epochs, hidden {args.hidden}, {args.algorithm}, Adam 1e-2")
     print("| data | seed | active atoms per real code | per dream (sample) | per dream (mean) "
           "| worst ratio | reconstruction PSNR (dB) | time (s) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -63,11 +63,11 @@ def main():
     for name, X in data.items():
         for seed in range(args.seeds):
             start = time.perf_counter()
-            machine = dl.HelmholtzMachine([None, args.hidden], units=args.units,
-                                          n_epochs=args.epochs, learning_rate=1e-2,
-                                          algorithm=args.algorithm, progress=False)
-            if args.units == "spike-and-slab":
-                machine.set_params(beta_concentration=2.0)
+            machine = dl.pipeline.default_machine().set_params(
+                layer_sizes=[None, *args.hidden], units=args.units, n_epochs=args.epochs,
+                learning_rate=1e-2, algorithm=args.algorithm, progress=False)
+            if args.units == "beta":
+                machine.set_params(beta_concentration=10.0)  # HelmholtzMachine's default
             row = measure(X, D, args.lam, seed, args.n_train, machine)
             ratios = [row[v] / row["real"] for v in ("sample", "mean")]
             ratio = max(ratios, key=lambda r: max(r, 1 / r))

@@ -20,6 +20,7 @@ import numpy as np
 
 __all__ = [
     "as_generator",
+    "method_rng",
     "check_real_array",
     "check_positive",
     "check_dictionary",
@@ -62,6 +63,20 @@ def as_generator(random_state):
         "random_state must be None, an int or a numpy.random.Generator, "
         f"got {type(random_state).__name__}."
     )
+
+
+def method_rng(estimator, random_state):
+    """The generator a method of ``estimator`` draws from.
+
+    Its own ``random_state`` when given; otherwise the estimator's running
+    generator (``_rng``, started from the estimator's ``random_state`` on
+    first use), so repeated calls draw fresh samples reproducibly.
+    """
+    if random_state is not None:
+        return as_generator(random_state)
+    if not hasattr(estimator, "_rng"):
+        estimator._rng = as_generator(estimator.random_state)
+    return estimator._rng
 
 
 def check_real_array(X, name="X", *, ndim=2, dtype=(np.float64, np.float32), allow_empty=False):

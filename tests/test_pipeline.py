@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.linear_model import Lasso
-from sklearn.utils.estimator_checks import check_estimator
 
 import dreamlib as dl
 from dreamlib.pipeline import (
@@ -310,7 +309,3 @@ def test_code_unit_map_is_a_transformer_that_inverts_exactly(rng):
     assert np.all(code_map.inverse_transform(np.zeros((2, 12))) == 0)  # off stays exactly off
     with pytest.raises(ValueError, match="max_unit"):
         CodeUnitMap(max_unit=1.0).fit(codes)
-
-
-def test_code_unit_map_passes_scikit_learn_estimator_checks():
-    check_estimator(CodeUnitMap())

@@ -15,6 +15,7 @@ from .._validation import (
     check_params,
     check_positive,
     check_real_array,
+    method_rng,
     one_of,
     positive,
     random_state,
@@ -23,7 +24,7 @@ from . import likelihood
 from .optimizers import OPTIMIZERS, make_optimizer
 from .passes import generate_down, recognize_samples, sample_top
 from .units import UNITS, make_visible_units
-from .wake_sleep import train_minibatch
+from .wake_sleep import train_epoch
 
 __all__ = ["HelmholtzMachine"]
 
@@ -193,26 +194,6 @@ class HelmholtzMachine(BaseEstimator):
         units.check(X, name)
         return X.astype(np.float32)
 
-    def _start(self, X, rng):
-        """Random weights, the visible bias from X, a fresh optimizer: an untrained machine."""
-        self.visible_units_ = make_visible_units(self.units, self.beta_parameterization,
-                                                 self.beta_concentration)
-        sizes = [X.shape[1], *[int(s) for s in self.layer_sizes[1:]]]
-        widths = [self.visible_units_.n_logits * sizes[0], *sizes[1:]]  # logits, inputs per layer
-        s = self.init_scale
-        self.generative_weights_ = [(s * rng.standard_normal((sizes[i + 1], widths[i])))
-                                    .astype(np.float32) for i in range(len(sizes) - 1)]
-        self.recognition_weights_ = [(s * rng.standard_normal((widths[i], sizes[i + 1])))
-                                     .astype(np.float32) for i in range(len(sizes) - 1)]
-        self.generative_biases_ = [np.zeros(n, dtype=np.float32) for n in widths]
-        self.recognition_biases_ = [np.zeros(n, dtype=np.float32) for n in sizes[1:]]
-        self.generative_biases_[0][:] = self.visible_units_.initial_bias(X)
-        self.optimizer_ = make_optimizer(self.optimizer).start(self._parameters())
-        self.n_updates_ = 0
-        self.history_ = {"elbo": []}
-        self.n_features_in_ = sizes[0]
-        self._rng = rng
-
     def _parameters(self):
         return (self.generative_weights_ + self.generative_biases_
                 + self.recognition_weights_ + self.recognition_biases_)
@@ -223,39 +204,10 @@ class HelmholtzMachine(BaseEstimator):
         Lets a notebook dream "after 0 iterations".
         """
         check_params(self)
-        self._start(self._check_X(X, reset=True), as_generator(self.random_state))
+        _initialize(self, self._check_X(X, reset=True), as_generator(self.random_state))
         return self
 
-    def _method_rng(self, random_state):
-        if random_state is not None:
-            return as_generator(random_state)
-        if not hasattr(self, "_rng"):
-            self._rng = as_generator(self.random_state)
-        return self._rng
-
     # ------------------------------------------------------------ training
-    def _learning_rate(self):
-        base = self.learning_rate
-        if base is None:
-            base = type(self.optimizer_).default_learning_rate
-        return float(base) / (1.0 + self.learning_rate_decay * len(self.history_["elbo"]))
-
-    def _epoch(self, X, rng, bar=None):
-        order = rng.permutation(len(X))
-        learning_rate = self._learning_rate()
-        bounds, counted = [], 0
-        for i, start in enumerate(range(0, len(X), int(self.batch_size))):
-            batch = X[order[start : start + int(self.batch_size)]]
-            with_bound = i % 10 == 0  # the bound costs time: measure every 10th minibatch
-            bound = train_minibatch(self, batch, rng, learning_rate, with_bound)
-            self.n_updates_ += 1
-            if with_bound:
-                bounds.append(bound * len(batch))
-                counted += len(batch)
-            if bar is not None:
-                bar.update(len(batch))
-        self.history_["elbo"].append(float(np.sum(bounds) / counted))
-
     def fit(self, X, y=None):
         """Train by wake-sleep for ``n_epochs`` passes over ``X``; returns self.
 
@@ -272,29 +224,12 @@ class HelmholtzMachine(BaseEstimator):
         with tqdm(total=total, desc="wake-sleep", unit="img", disable=not self.progress,
                   leave=False) as bar, threadpool_limits(self.blas_threads):
             if self.n_init == 1:
-                self._start(X, rng)
+                _initialize(self, X, rng)
                 for _ in range(int(self.n_epochs)):
-                    self._epoch(X, rng, bar)
+                    train_epoch(self, X, rng, _learning_rate(self), bar)
             else:
-                self._fit_best_start(X, rng, bar)
+                _keep_best_start(self, X, rng, bar)
         return self
-
-    def _fit_best_start(self, X, rng, bar):
-        scored = X[rng.permutation(len(X))[:2000]]
-        best, scores = None, []
-        for _ in range(int(self.n_init)):
-            start = clone(self).set_params(n_init=1, progress=False,
-                                           random_state=int(rng.integers(2**31)))
-            start._start(X, as_generator(start.random_state))
-            for _ in range(int(self.n_epochs)):
-                start._epoch(X, start._rng, bar)
-            scores.append(float(start.log_likelihood(scored, n_samples=100, random_state=0)
-                                .mean()))
-            if best is None or scores[-1] > max(scores[:-1]):
-                best = start
-        self.__dict__.update({k: v for k, v in vars(best).items() if k.endswith("_")})
-        self._rng = best._rng
-        self.init_log_likelihoods_ = scores
 
     def partial_fit(self, X, y=None):
         """One more epoch of wake-sleep on ``X`` (initialising on the first call); returns self.
@@ -305,64 +240,39 @@ class HelmholtzMachine(BaseEstimator):
             self.initialize(X)
         X = self._check_X(X)
         with threadpool_limits(self.blas_threads):
-            self._epoch(X, self._method_rng(None))
+            train_epoch(self, X, method_rng(self, None), _learning_rate(self))
         return self
 
     # ------------------------------------------------------------ using it
-    def _check_top(self, top):
-        top = check_real_array(np.atleast_2d(top), "top")
-        n_top = len(self.generative_biases_[-1])
-        if top.shape[1] != n_top:
-            raise ValueError(f"top must have {n_top} columns (the top layer), got {top.shape[1]}.")
-        return top.astype(np.float32)
-
     def generate_from_top(self, top, visible="mean", return_layers=False, random_state=None):
         """Run the generative model down from given top-layer states (e.g. one neuron on).
 
-        Parameters
-        ----------
-        top : ndarray of shape (n, n_top) or (n_top,), values in [0, 1]
-        visible : {"mean", "sample"}, default="mean"
-            The visible layer's mean given the layer above, or a sample.
-        return_layers : bool, default=False
-            Return every layer (a list, visible first).
-        random_state : None, int or numpy.random.Generator
-
-        Returns
-        -------
-        ndarray of shape (n, n_visible), or a list of arrays
+        ``top`` is (n, n_top) or (n_top,), values in [0, 1]; ``visible`` and
+        ``return_layers`` as in :meth:`dream`. Returns (n, n_visible) or a list.
         """
         check_is_fitted(self, "generative_weights_")
         one_of("mean", "sample")(visible, "visible")
-        layers = generate_down(self, self._check_top(top), self._method_rng(random_state),
+        layers = generate_down(self, _check_top(self, top), method_rng(self, random_state),
                                visible)
         return layers if return_layers else layers[0]
 
     def dream(self, n_samples, visible="sample", top=None, return_layers=False,
               random_state=None):
-        """Dreams: samples of the generative model, top layer first.
+        """Dreams: ``n_samples`` samples of the generative model, top layer first.
 
-        Parameters
-        ----------
-        n_samples : int
-        visible : {"sample", "mean"}, default="sample"
-            A sampled visible layer, or its mean given the layer above.
-        top : ndarray of shape (n_top,) or (n_samples, n_top), optional
-            Fix the top layer instead of sampling it from its biases.
-        return_layers : bool, default=False
-        random_state : None, int or numpy.random.Generator
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_visible), or a list of arrays (visible first)
+        ``visible="sample"`` samples the visible layer, ``"mean"`` gives its mean
+        given the layer above; ``top`` (shape (n_top,) or (n_samples, n_top))
+        fixes the top layer instead of sampling it from its biases. Returns
+        (n_samples, n_visible), or every layer (a list, visible first) with
+        ``return_layers``.
         """
         check_is_fitted(self, "generative_weights_")
         check_positive(n_samples, "n_samples", integer=True)
-        rng = self._method_rng(random_state)
+        rng = method_rng(self, random_state)
         if top is None:
             top = sample_top(self, n_samples, rng)
         else:
-            top = self._check_top(top)
+            top = _check_top(self, top)
             top = np.broadcast_to(top, (n_samples, top.shape[1]))
         return self.generate_from_top(top, visible, return_layers, random_state=rng)
 
@@ -375,7 +285,7 @@ class HelmholtzMachine(BaseEstimator):
         check_is_fitted(self, "generative_weights_")
         X = self._check_X(X)
         if sample:
-            return recognize_samples(self, X, self._method_rng(random_state))[0][1:]
+            return recognize_samples(self, X, method_rng(self, random_state))[0][1:]
         out = []
         for R, r in zip(self.recognition_weights_, self.recognition_biases_):
             out.append(expit((out[-1] if out else self.visible_units_.features(X)) @ R + r))
@@ -387,30 +297,18 @@ class HelmholtzMachine(BaseEstimator):
         return hidden @ self.generative_weights_[0] + self.generative_biases_[0]
 
     def reconstruct(self, X, random_state=None):
-        """The visible mean ``E[x | h_1]`` after sampling ``h_1 ~ q(h_1 | x)``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_visible)
-        """
+        """The visible mean ``E[x | h_1]`` after sampling ``h_1 ~ q(h_1 | x)``: (n, n_visible)."""
         check_is_fitted(self, "generative_weights_")
         hidden = self.recognize(X, sample=True, random_state=random_state)[0]
         return self.visible_units_.mean(self.visible_logits(hidden))
 
     def log_likelihood(self, X, n_samples=500, batch_rows=20000, random_state=None):
-        """Importance-sampled log p(x) in nats, one per row of ``X``.
+        """Importance-sampled log p(x) in nats, one per row of ``X`` (shape (n,)).
 
-        See :func:`~dreamlib.helmholtz.likelihood.importance_log_likelihood`. For
+        ``n_samples`` recognition samples per image, ``batch_rows`` images x
+        samples at once (memory); see
+        :func:`~dreamlib.helmholtz.likelihood.importance_log_likelihood`. For
         Beta and spike-and-slab units it is a log *density*.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n, n_visible)
-        n_samples : int, default=500
-            Importance samples per image.
-        batch_rows : int, default=20000
-            Images x samples evaluated at once (memory).
-        random_state : None, int or numpy.random.Generator
         """
         check_is_fitted(self, "generative_weights_")
         X = self._check_X(X)
@@ -418,13 +316,77 @@ class HelmholtzMachine(BaseEstimator):
         check_positive(batch_rows, "batch_rows", integer=True)
         with threadpool_limits(self.blas_threads):
             return likelihood.importance_log_likelihood(
-                self, X, n_samples, self._method_rng(random_state), batch_rows=int(batch_rows))
+                self, X, n_samples, method_rng(self, random_state), batch_rows=int(batch_rows))
 
     def score(self, X, y=None):
         """Mean importance-sampled log-likelihood of ``X`` (nats per row; higher is better)."""
         return float(np.mean(self.log_likelihood(X, n_samples=100)))
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True  # visible values live in [0, 1]
+        return tags
+
     def exact_log_likelihood(self, X, max_hidden=20):
         """Exact log p(x) in nats, summed over every hidden state (tiny machines only)."""
         check_is_fitted(self, "generative_weights_")
         return likelihood.exact_log_likelihood(self, self._check_X(X), max_hidden)
+
+
+def _keep_best_start(machine, X, rng, bar):
+    """Train ``n_init`` copies from different starts; keep the one that models X best.
+
+    Each start is scored by its importance-sampled log-likelihood (100 samples) of up to
+    2,000 training images, the same images and samples for every start.
+    """
+    scored = X[rng.permutation(len(X))[:2000]]
+    best, scores = None, []
+    for _ in range(int(machine.n_init)):
+        start = clone(machine).set_params(n_init=1, progress=False,
+                                          random_state=int(rng.integers(2**31)))
+        _initialize(start, X, as_generator(start.random_state))
+        for _ in range(int(machine.n_epochs)):
+            train_epoch(start, X, start._rng, _learning_rate(start), bar)
+        scores.append(float(start.log_likelihood(scored, n_samples=100, random_state=0).mean()))
+        if best is None or scores[-1] > max(scores[:-1]):
+            best = start
+    machine.__dict__.update({k: v for k, v in vars(best).items() if k.endswith("_")})
+    machine._rng = best._rng
+    machine.init_log_likelihoods_ = scores
+
+
+def _initialize(machine, X, rng):
+    """Random weights, the visible bias from X, a fresh optimizer: an untrained machine."""
+    machine.visible_units_ = make_visible_units(machine.units, machine.beta_parameterization,
+                                                machine.beta_concentration)
+    sizes = [X.shape[1], *[int(s) for s in machine.layer_sizes[1:]]]
+    widths = [machine.visible_units_.n_logits * sizes[0], *sizes[1:]]  # logits, inputs per layer
+    s = machine.init_scale
+    machine.generative_weights_ = [(s * rng.standard_normal((sizes[i + 1], widths[i])))
+                                   .astype(np.float32) for i in range(len(sizes) - 1)]
+    machine.recognition_weights_ = [(s * rng.standard_normal((widths[i], sizes[i + 1])))
+                                    .astype(np.float32) for i in range(len(sizes) - 1)]
+    machine.generative_biases_ = [np.zeros(n, dtype=np.float32) for n in widths]
+    machine.recognition_biases_ = [np.zeros(n, dtype=np.float32) for n in sizes[1:]]
+    machine.generative_biases_[0][:] = machine.visible_units_.initial_bias(X)
+    machine.optimizer_ = make_optimizer(machine.optimizer).start(machine._parameters())
+    machine.n_updates_ = 0
+    machine.history_ = {"elbo": []}
+    machine.n_features_in_ = sizes[0]
+    machine._rng = rng
+
+
+def _learning_rate(machine):
+    """This epoch's step: ``learning_rate / (1 + learning_rate_decay * epochs done)``."""
+    base = machine.learning_rate
+    if base is None:
+        base = type(machine.optimizer_).default_learning_rate
+    return float(base) / (1.0 + machine.learning_rate_decay * len(machine.history_["elbo"]))
+
+
+def _check_top(machine, top):
+    top = check_real_array(np.atleast_2d(top), "top")
+    n_top = len(machine.generative_biases_[-1])
+    if top.shape[1] != n_top:
+        raise ValueError(f"top must have {n_top} columns (the top layer), got {top.shape[1]}.")
+    return top.astype(np.float32)

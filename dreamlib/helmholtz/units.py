@@ -95,8 +95,10 @@ def _data_log_odds(mean):
 
 def _check_unit_interval(X, name):
     if X.min() < 0 or X.max() > 1:
+        negative = " Negative values in data cannot be probabilities or grey levels." \
+            if X.min() < 0 else ""
         raise ValueError(f"{name} must hold values in [0, 1], got values from "
-                         f"{X.min():.3g} to {X.max():.3g}.")
+                         f"{X.min():.3g} to {X.max():.3g}.{negative}")
 
 
 class VisibleUnits(BaseEstimator):

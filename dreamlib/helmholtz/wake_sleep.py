@@ -31,7 +31,7 @@ from .passes import (
 )
 
 __all__ = ["delta_rule", "layer_gradients", "wake_gradients", "recognition_gradients",
-           "train_minibatch"]
+           "train_minibatch", "train_epoch"]
 
 
 def layer_gradients(inputs, error, sample_weight=None):
@@ -179,3 +179,23 @@ def train_minibatch(machine, X, rng, learning_rate, with_bound=True):
         l1_prox(machine.generative_weights_ + machine.recognition_weights_,
                 np.float32(learning_rate * machine.l1))
     return bound
+
+
+def train_epoch(machine, X, rng, learning_rate, bar=None):
+    """One pass over ``X`` in shuffled minibatches; appends the epoch's mean bound to ``history_``.
+
+    The bound costs time, so it is measured on every 10th minibatch.
+    """
+    order = rng.permutation(len(X))
+    size = int(machine.batch_size)
+    bounds, counted = [], 0
+    for i, start in enumerate(range(0, len(X), size)):
+        batch = X[order[start : start + size]]
+        bound = train_minibatch(machine, batch, rng, learning_rate, with_bound=i % 10 == 0)
+        machine.n_updates_ += 1
+        if bound is not None:
+            bounds.append(bound * len(batch))
+            counted += len(batch)
+        if bar is not None:
+            bar.update(len(batch))
+    machine.history_["elbo"].append(float(np.sum(bounds) / counted))

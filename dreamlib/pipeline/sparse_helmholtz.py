@@ -1,5 +1,6 @@
 """The sparse-coding Helmholtz machine: images -> sparse codes -> machine -> dreamed codes -> images."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -12,8 +13,9 @@ from .._validation import (
     boolean,
     check_params,
     check_positive,
-    check_real_array,
     check_dictionary,
+    check_real_array,
+    method_rng,
     one_of,
     open_unit_interval,
     positive,
@@ -124,10 +126,15 @@ class SparseHelmholtz(BaseEstimator):
         "random_state": random_state,
     }
 
-    def __init__(self, coder=None, machine=None, *, lam=None, lca_tol=1e-3, lca_max_iter=500,
-                 max_unit=DEFAULT_MAX_UNIT, clip=True, random_state=None, **moved):
+    def __new__(cls, *args, **kwargs):
+        # the keywords of the old signature get a message saying what to write instead
+        moved = {k: v for k, v in kwargs.items() if k in _MOVED_TO_MACHINE}
         if moved:
             raise TypeError(_moved_message(moved))
+        return super().__new__(cls)
+
+    def __init__(self, coder=None, machine=None, *, lam=None, lca_tol=1e-3, lca_max_iter=500,
+                 max_unit=DEFAULT_MAX_UNIT, clip=True, random_state=None):
         self.coder = coder
         self.machine = machine
         self.lam = lam
@@ -138,53 +145,6 @@ class SparseHelmholtz(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------ set-up
-    def _resolve_coder(self, X, rng):
-        coder = self.coder
-        if isinstance(coder, SparseCoding):
-            fitted = coder
-            if not hasattr(coder, "components_"):
-                fitted = clone(coder)
-                if fitted.random_state is None:
-                    fitted.set_params(random_state=int(rng.integers(2**31)))
-                fitted.fit(X)
-            if fitted.components_.shape[1] != X.shape[1]:
-                raise ValueError(f"X has {X.shape[1]} features but the coder's atoms have "
-                                 f"{fitted.components_.shape[1]}.")
-            lam = fitted.lam if self.lam is None else self.lam
-            return fitted, np.asarray(fitted.components_, dtype=np.float64), float(lam)
-        if coder is None or isinstance(coder, BaseEstimator):
-            raise TypeError(
-                "coder must be a SparseCoding (fitted or not) or a dictionary array of shape "
-                f"(n_components, n_features), got {type(coder).__name__}."
-            )
-        D = check_dictionary(coder, X.shape[1], name="coder")
-        if not np.allclose(np.linalg.norm(D, axis=1), 1.0, atol=1e-6):
-            raise ValueError("coder (a dictionary) must have unit-norm rows; "
-                             "use dl.sparse_coding.normalize_rows.")
-        if self.lam is None:
-            raise ValueError("lam is required when coder is a dictionary array.")
-        return None, D.astype(np.float64), float(self.lam)
-
-    def _resolve_machine(self, n_units, rng):
-        template = default_machine() if self.machine is None else self.machine
-        if not isinstance(template, HelmholtzMachine):
-            raise TypeError(
-                "machine must be a HelmholtzMachine, e.g. machine=HelmholtzMachine([None, 200], "
-                f"units='spike-and-slab'), got {type(template).__name__} {template!r}."
-            )
-        check_params(template)
-        one_of("spike-and-slab", "beta")(template.units, "machine.units")
-        sizes = list(template.layer_sizes)
-        if sizes and sizes[0] is not None and sizes[0] != n_units:
-            raise ValueError(
-                f"machine.layer_sizes[0] must be {n_units} (two visible units per atom: positive "
-                f"and negative part) or None, got {sizes[0]}."
-            )
-        machine = clone(template).set_params(layer_sizes=[n_units, *sizes[1:]])
-        if machine.random_state is None:
-            machine.set_params(random_state=int(rng.integers(2**31)))
-        return machine
-
     def _check_X(self, X, name="X"):
         X = check_real_array(X, name)
         if X.shape[1] != self.n_features_in_:
@@ -204,12 +164,12 @@ class SparseHelmholtz(BaseEstimator):
         check_params(self)
         X = check_real_array(X, "X")
         rng = as_generator(self.random_state)
-        self.coder_, self.dictionary_, self.lam_ = self._resolve_coder(X, rng)
+        self.coder_, self.dictionary_, self.lam_ = _fitted_coder(self.coder, self.lam, X, rng)
         self.n_features_in_ = X.shape[1]
         self.data_range_ = (float(X.min()), float(X.max()))
         codes = self.sparse_codes(X) if codes is None else self._check_codes(codes, len(X))
         self.code_map_ = CodeUnitMap(self.max_unit).fit(codes)
-        self.machine_ = self._resolve_machine(2 * len(self.dictionary_), rng)
+        self.machine_ = _machine_copy(self.machine, 2 * len(self.dictionary_), rng)
         self._rng = rng
         return self.code_map_.transform(codes)
 
@@ -276,13 +236,6 @@ class SparseHelmholtz(BaseEstimator):
         return np.clip(images, *self.data_range_) if self.clip else images
 
     # ------------------------------------------------------------ using it
-    def _rng_for(self, random_state):
-        if random_state is not None:
-            return as_generator(random_state)
-        if not hasattr(self, "_rng"):
-            self._rng = as_generator(self.random_state)
-        return self._rng
-
     def _decode_mean(self, hidden, rng=None):
         """Codes given the first hidden layer: mean magnitudes; gates sampled with ``rng``, else their mean."""
         logits = self.machine_.visible_logits(hidden)
@@ -312,7 +265,7 @@ class SparseHelmholtz(BaseEstimator):
         """
         check_is_fitted(self, "machine_")
         one_of("sample", "mean")(visible, "visible")
-        rng = self._rng_for(random_state)
+        rng = method_rng(self, random_state)
         layers = self.machine_.dream(n_samples, visible="sample", return_layers=True,
                                      random_state=rng)
         if visible == "sample":
@@ -347,7 +300,7 @@ class SparseHelmholtz(BaseEstimator):
         check_positive(n_samples, "n_samples", integer=True)
         boolean(sparse, "sparse")
         units = self.encode(X)
-        rng = self._rng_for(random_state)
+        rng = method_rng(self, random_state)
         codes = 0.0
         for _ in range(n_samples):
             hidden = self.machine_.recognize(units, sample=True, random_state=rng)[0]
@@ -369,15 +322,67 @@ class SparseHelmholtz(BaseEstimator):
         """
         check_is_fitted(self, "machine_")
         layers = self.machine_.generate_from_top(top, return_layers=True,
-                                                 random_state=self._rng_for(random_state))
+                                                 random_state=method_rng(self, random_state))
         return self.codes_to_images(self._decode_mean(layers[1]))
+
+
+def _fitted_coder(coder, lam, X, rng):
+    """The fitted coder (or None), its dictionary and its lam."""
+    if isinstance(coder, SparseCoding):
+        fitted = coder
+        if not hasattr(coder, "components_"):
+            fitted = clone(coder)
+            if fitted.random_state is None:
+                fitted.set_params(random_state=int(rng.integers(2**31)))
+            fitted.fit(X)
+        if fitted.components_.shape[1] != X.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features but the coder's atoms have "
+                             f"{fitted.components_.shape[1]}.")
+        lam = fitted.lam if lam is None else lam
+        return fitted, np.asarray(fitted.components_, dtype=np.float64), float(lam)
+    if coder is None or isinstance(coder, BaseEstimator):
+        raise TypeError(
+            "coder must be a SparseCoding (fitted or not) or a dictionary array of shape "
+            f"(n_components, n_features), got {type(coder).__name__}."
+        )
+    D = check_dictionary(coder, X.shape[1], name="coder")
+    if not np.allclose(np.linalg.norm(D, axis=1), 1.0, atol=1e-6):
+        raise ValueError("coder (a dictionary) must have unit-norm rows; "
+                         "use dl.sparse_coding.normalize_rows.")
+    if lam is None:
+        raise ValueError("lam is required when coder is a dictionary array.")
+    return None, D.astype(np.float64), float(lam)
+
+
+def _machine_copy(machine, n_units, rng):
+    """A copy of ``machine`` (or of the default machine) with ``n_units`` visible units."""
+    template = default_machine() if machine is None else machine
+    if not isinstance(template, HelmholtzMachine):
+        raise TypeError(
+            "machine must be a HelmholtzMachine, e.g. machine=HelmholtzMachine([None, 200], "
+            f"units='spike-and-slab'), got {type(template).__name__} {template!r}."
+        )
+    check_params(template)
+    one_of("spike-and-slab", "beta")(template.units, "machine.units")
+    sizes = list(template.layer_sizes)
+    if sizes and sizes[0] is not None and sizes[0] != n_units:
+        raise ValueError(
+            f"machine.layer_sizes[0] must be {n_units} (two visible units per atom: positive "
+            f"and negative part) or None, got {sizes[0]}."
+        )
+    machine = clone(template).set_params(layer_sizes=[n_units, *sizes[1:]])
+    if machine.random_state is None:
+        machine.set_params(random_state=int(rng.integers(2**31)))
+    return machine
+
+
+# __new__ catches the old keywords; tools that read the signature (help, scikit-learn) see __init__'s
+_INIT = inspect.signature(SparseHelmholtz.__init__)
+SparseHelmholtz.__signature__ = _INIT.replace(parameters=list(_INIT.parameters.values())[1:])
 
 
 def _moved_message(moved):
     names = ", ".join(sorted(moved))
-    unknown = sorted(set(moved) - set(_MOVED_TO_MACHINE))
-    if unknown:
-        return f"SparseHelmholtz got unexpected keyword arguments: {', '.join(unknown)}."
     hidden = moved.get("layer_sizes", (200, 50))
     settings = "".join(f", {k}={v!r}" for k, v in moved.items() if k != "layer_sizes")
     return (

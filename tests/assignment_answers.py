@@ -47,4 +47,34 @@ def lca_step(u, b, G, lam, step):
 """,
         "reference_is_right": False,
     },
+    "update_dictionary": {
+        "notebook": "02_natural_image_dictionary",
+        "wrong": {
+            "residual sign flipped": """
+def update_dictionary(D, X, A, eta):
+    D = D - eta * A.T @ (X - A @ D)
+    return D / np.linalg.norm(D, axis=1, keepdims=True)
+""",
+            "atoms not rescaled to unit length": """
+def update_dictionary(D, X, A, eta):
+    return D + eta * A.T @ (X - A @ D)
+""",
+            "columns rescaled instead of rows": """
+def update_dictionary(D, X, A, eta):
+    D = D + eta * A.T @ (X - A @ D)
+    return D / np.linalg.norm(D, axis=0, keepdims=True)
+""",
+            "reconstruction left out (pure Hebbian A.T @ X)": """
+def update_dictionary(D, X, A, eta):
+    D = D + eta * A.T @ X
+    return D / np.linalg.norm(D, axis=1, keepdims=True)
+""",
+        },
+        "reference": """
+from dreamlib.sparse_coding import dictionary_update as hebbian_step
+def update_dictionary(D, X, A, eta):
+    return hebbian_step(D, X, A, eta)
+""",
+        "reference_is_right": True,
+    },
 }

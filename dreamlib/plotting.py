@@ -33,8 +33,10 @@ __all__ = [
 MAX_WIDTH_PX = 880
 #: Tallest figure (pixels) a mosaic is enlarged to.
 MAX_HEIGHT_PX = 900
-#: Largest number of screen pixels per image pixel a mosaic is enlarged to.
+#: Largest number of screen pixels per image pixel a mosaic is enlarged to...
 MAX_ZOOM = 4
+#: ...unless its tiles are so small that they need more to be this many screen pixels wide.
+MIN_TILE_PX = 48
 #: Colours the tile gaps may take; :func:`gap_color` picks the one farthest from the colour map.
 GAP_CANDIDATES = ("#2f7fd0", "#e8a33d", "#2ca02c", "#a05ad0")
 _TITLE_IN = 0.3          # inches of figure height per line of a panel title
@@ -176,10 +178,16 @@ def tile(images, shape=None, ncols=None, pad=1, symmetric=True, scale=None):
     return _mosaic(scaled, shape, ncols, pad)
 
 
-def _fit_zoom(width_px, height_px, max_width=MAX_WIDTH_PX, max_height=MAX_HEIGHT_PX):
-    """Screen pixels per image pixel: the largest whole number that keeps the figure in bounds."""
+def _fit_zoom(width_px, height_px, tile_px, max_width=MAX_WIDTH_PX, max_height=MAX_HEIGHT_PX):
+    """Screen pixels per image pixel: the largest whole number that keeps the figure in bounds,
+    at most :data:`MAX_ZOOM` (more for tiles smaller than :data:`MIN_TILE_PX` / MAX_ZOOM)."""
     fits = min(max_width // max(width_px, 1), max_height // max(height_px, 1))
-    return int(max(1, min(MAX_ZOOM, fits)))
+    return int(max(1, min(max(MAX_ZOOM, MIN_TILE_PX // max(tile_px, 1)), fits)))
+
+
+def _tile_px(images, shape):
+    """The longer side, in pixels, of one image."""
+    return max(shape if shape is not None else infer_shape(images.shape[1]))
 
 
 def _interpolation(ax, image_shape):
@@ -248,7 +256,8 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     mosaic = _mosaic(scaled, shape, ncols, pad)
     cax = None
     if ax is None:
-        _, (ax,), (cax,) = _panel_figure([mosaic.shape], [title], 1, zoom, [colorbar])
+        _, (ax,), (cax,) = _panel_figure([mosaic.shape], [title], 1, zoom, [colorbar],
+                                         tile_px=_tile_px(images, shape))
     artist = _draw_mosaic(ax, mosaic, low, high, cmap)
     if title:
         ax.set_title(title, fontsize=10)
@@ -260,12 +269,13 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     return ax
 
 
-def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None):
+def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None, tile_px=MAX_ZOOM):
     """A figure with one axes per mosaic shape, each at ``zoom`` screen pixels per pixel.
 
     Panels go left to right, ``per_row`` to a row; a column is as wide as its widest
     panel (plus its colour bar), a row as tall as its tallest panel plus its longest
-    title. Returns the figure, the axes and the colour-bar axes (None where none).
+    title. ``tile_px`` is the side of the smallest image shown (see :func:`_fit_zoom`).
+    Returns the figure, the axes and the colour-bar axes (None where none).
     """
     dpi = plt.rcParams["figure.dpi"]
     n = len(shapes)
@@ -277,7 +287,7 @@ def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None):
                   for c in range(min(per_row, n))]
         row_px = [max(shapes[i][0] for i in range(n) if cells[i][0] == r) for r in range(nrows)]
         spare = (_PANEL_GAP_IN * (len(col_px) - 1) + max(bar_in) * len(col_px)) * dpi
-        zoom = _fit_zoom(sum(col_px), sum(row_px), max_width=MAX_WIDTH_PX - spare)
+        zoom = _fit_zoom(sum(col_px), sum(row_px), tile_px, max_width=MAX_WIDTH_PX - spare)
     size = [((h * zoom + 0.01) / dpi, (w * zoom + 0.01) / dpi) for h, w in shapes]
     lines = [len(t.split("\n")) if t else 0 for t in titles]
     col_in = [max(size[i][1] + bar_in[i] for i in range(n) if cells[i][1] == c)
@@ -336,7 +346,7 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
     """
     if not isinstance(panels, dict) or not panels:
         raise TypeError("panels must be a non-empty dict of title -> images (or (images, options)).")
-    prepared = []
+    prepared, tile_sides = [], []
     for title, value in panels.items():
         images, own = value if isinstance(value, tuple) else (value, {})
         settings = {**options, **own}
@@ -344,15 +354,17 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
         if unknown:
             raise TypeError(f"panel {title!r}: unknown option(s) {sorted(unknown)}; "
                             f"expected some of {sorted(_PANEL_OPTIONS)}.")
-        scaled, limits = _scaling(_as_images(images), settings.get("symmetric", True),
+        images = _as_images(images)
+        scaled, limits = _scaling(images, settings.get("symmetric", True),
                                   settings.get("scale"), settings.get("vmin"),
                                   settings.get("vmax"), settings.get("colorbar", False))
         mosaic = _mosaic(scaled, settings.get("shape"), settings.get("ncols"),
                          settings.get("pad", 1))
         prepared.append((title, mosaic, limits, settings))
+        tile_sides.append(_tile_px(images, settings.get("shape")))
     fig, axes, caxes = _panel_figure(
         [m.shape for _, m, _, _ in prepared], [t for t, *_ in prepared], per_row, zoom,
-        [bool(s.get("colorbar")) for *_, s in prepared], suptitle)
+        [bool(s.get("colorbar")) for *_, s in prepared], suptitle, tile_px=min(tile_sides))
     for ax, cax, (title, mosaic, (low, high), settings) in zip(axes, caxes, prepared):
         artist = _draw_mosaic(ax, mosaic, low, high, settings.get("cmap", "gray"))
         ax.set_title(title, fontsize=10)
@@ -490,7 +502,7 @@ def animation(frames, shape=None, titles=None, interval=200, ncols=8, cmap="gray
         raise ValueError(f"titles must have one entry per frame ({len(frames)}), got {len(titles)}.")
     mosaics = [_mosaic(frame, shape, ncols, 1) for frame in frames]
     fig, (ax,), _ = _panel_figure([mosaics[0].shape], [titles[0] if titles else ""], 1, zoom,
-                                  [False])
+                                  [False], tile_px=_tile_px(frames[0], shape))
     artist = _draw_mosaic(ax, mosaics[0], vmin, vmax, cmap, interpolation="nearest")
     title = ax.set_title(titles[0] if titles else "", fontsize=10)
 

@@ -207,3 +207,13 @@ def test_animation_frames_are_mosaics_and_its_figure_is_closed():
     assert len(plt.get_fignums()) == n_before  # closed, so it is not drawn twice
     with pytest.raises(ValueError, match="one entry per frame"):
         plotting.animation(np.stack([images, images]), titles=["only one"])
+
+
+def test_tiny_images_are_enlarged_to_a_readable_size():
+    """4x4 bar images drawn at 4 screen pixels per pixel would be 16-pixel specks."""
+    images = np.random.default_rng(0).random((32, 16))
+    ax = plotting.show_tiles(images, ncols=16, vmin=0, vmax=1)
+    ax.figure.canvas.draw()
+    zoom = round(ax.get_window_extent().width / (16 * 5 + 1))
+    # as large as the notebook's width allows (81 pixels wide, 10x = 810), up to MIN_TILE_PX tiles
+    assert zoom == min(plotting.MIN_TILE_PX // 4, plotting.MAX_WIDTH_PX // 81) == 10

@@ -63,3 +63,61 @@ def test_markdown_table_rows_and_paper_column():
     lines = table.splitlines()
     assert lines[0] == "| data | model | MSE | PSNR (dB) | paper |"
     assert lines[2] == "| MNIST | naive | 0.0150 ± 0.0071 (n=2) | 20.50 ± 0.71 (n=2) | best |"
+
+
+def _authors_image_mse(a, b):
+    """sparse_coding_utils.image_MSE of the authors' repository, verbatim."""
+    return (1 / (a.shape[0] * a.shape[0])) * (np.sum((a - b) ** 2))
+
+
+def _authors_image_psnr(a, b):
+    """sparse_coding_utils.image_PSNR, verbatim."""
+    return 20 * np.log10(255) - 10 * np.log10(_authors_image_mse(255 * a, 255 * b))
+
+
+def test_paper_protocol_scores_dreams_with_the_authors_metric():
+    image = dl.data.bars(1, size=8, random_state=3)[0][0]
+    out = ex.paper_protocol(image, n_iter=450, score_every=100, hidden=(8, 1), random_state=0)
+    np.testing.assert_array_equal(out["iterations"], [1, 101, 201, 301, 401])
+    assert out["dreams"].shape == (5, 64)
+    for dream, mse, psnr in zip(out["dreams"], out["mse"], out["psnr"]):
+        a, b = image.reshape(8, 8), dream.reshape(8, 8)   # square, as the authors' images
+        assert mse == pytest.approx(_authors_image_mse(a, b), rel=1e-9)
+        assert psnr == pytest.approx(_authors_image_psnr(a, b), rel=1e-9)
+    assert out["mean_psnr"] == pytest.approx(out["psnr"].mean())
+    assert out["best_psnr"] == out["psnr"].max() and out["best_mse"] == out["mse"].min()
+    again = ex.paper_protocol(image, n_iter=450, score_every=100, hidden=(8, 1), random_state=0)
+    np.testing.assert_array_equal(again["dreams"], out["dreams"])
+
+
+def test_paper_protocol_memorises_the_one_training_image():
+    X = dl.data.bars(50, size=8, random_state=1)[0]
+    image, other = X[0], next(x for x in X[1:] if np.abs(x - X[0]).sum() > 10)
+    out = ex.paper_protocol(image, n_iter=1500, score_every=100, hidden=(8, 1),
+                            beta_parameterization="mean", random_state=0)
+    late = out["dreams"][-5:]
+    assert dl.metrics.mse(np.broadcast_to(image, late.shape), late) < \
+        0.5 * dl.metrics.mse(np.broadcast_to(other, late.shape), late)
+    assert out["mse"][-5:].mean() < out["mse"][0], "dreams should approach the training image"
+
+
+def test_paper_protocol_l1_and_normalisation():
+    X, true = dl.data.bars(1, size=8, random_state=2)
+    D = dl.sparse_coding.normalize_rows(true)
+    # from zero weights, one step moves a weight by at most lr * |h (x - p)| <= lr; a shrink of
+    # lr * l1 >= lr puts it back to 0, so every weight stays exactly 0
+    out = ex.paper_protocol(X[0], "sparse + L1", dictionary=D, n_iter=200, score_every=50,
+                            l1=1.0, normalize=True, hidden=(8, 1), random_state=0)
+    assert out["zero_weights"] == 1.0
+    assert np.allclose(out["dreams"].min(axis=1), 0) and np.allclose(out["dreams"].max(axis=1), 1)
+    plain = ex.paper_protocol(X[0], "sparse", dictionary=D, n_iter=200, score_every=50,
+                              hidden=(8, 1), random_state=0)
+    assert plain["zero_weights"] < 0.5
+    with pytest.raises(ValueError, match="dictionary"):
+        ex.paper_protocol(X[0], "sparse")
+    with pytest.raises(ValueError, match="one image"):
+        ex.paper_protocol(np.vstack([X[0], X[0]]))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ex.paper_protocol(2 * X[0] + 0.5)
+    with pytest.raises(ValueError, match="model"):
+        ex.paper_protocol(X[0], "pixels")

@@ -23,7 +23,9 @@ __all__ = [
     "method_rng",
     "check_real_array",
     "check_positive",
+    "check_probability",
     "check_dictionary",
+    "check_unit_rows",
     "check_params",
     "positive",
     "one_of",
@@ -154,6 +156,13 @@ def check_positive(value, name, *, integer=False, allow_zero=False):
     return value
 
 
+def check_probability(value, name):
+    """Check a scalar is a probability, a number in [0, 1]; return it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}.")
+    return value
+
+
 def check_dictionary(dictionary, n_features, name="dictionary"):
     """Validate a dictionary of shape (n_components, n_features)."""
     D = check_real_array(dictionary, name)
@@ -163,6 +172,25 @@ def check_dictionary(dictionary, n_features, name="dictionary"):
             "a dictionary is (n_components, n_features), one atom per row."
         )
     return D
+
+
+def check_unit_rows(dictionary, name="dictionary", atol=1e-6):
+    """Check every row (atom) of a dictionary has unit Euclidean norm; return it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_unit_rows(np.array([[1.0, 0.0], [0.0, 0.0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: dictionary must have unit-norm rows (row 1 has norm 0); use dl.sparse_coding.normalize_rows.
+    """
+    norms = np.linalg.norm(dictionary, axis=1)
+    bad = np.flatnonzero(np.abs(norms - 1.0) > atol)
+    if bad.size:
+        raise ValueError(f"{name} must have unit-norm rows (row {bad[0]} has norm "
+                         f"{norms[bad[0]]:.3g}); use dl.sparse_coding.normalize_rows.")
+    return dictionary
 
 
 # ------------------------------------------------------------ parameter rules as data

@@ -13,18 +13,44 @@ checkout at the fork with (see :mod:`dreamlib.hosting`)::
 
 import os
 import sys
+import tempfile
+from pathlib import Path
+
+from . import _environment
 
 #: The one place that names the course repository (Colab badges, setup cells).
 #: Change it with ``python -m dreamlib.hosting set-repository OWNER/NAME``, not by hand.
 REPOSITORY = "dreamlib-course/dreamlib"
 #: The branch that Colab opens and installs from.
 BRANCH = "main"
-QUICK_ENV = "DREAMLIB_QUICK"
+QUICK_ENV = _environment.QUICK
 
 
 def is_quick():
-    """Return True when ``DREAMLIB_QUICK`` is set to a true value (1, true, yes)."""
-    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    """Return True when ``DREAMLIB_QUICK`` is set to a true value (1, true, yes, on)."""
+    return _environment.quick()
+
+
+def output_path(name):
+    """Where a notebook should write the file ``name`` (a saved model, say).
+
+    The folder named by ``DREAMLIB_OUTPUT_DIR`` if set; in quick mode (the
+    test run) a temporary folder, so tests leave no files in the repository;
+    otherwise the current folder. The folder is created if needed.
+
+    Examples
+    --------
+    >>> output_path("machine.npz").name
+    'machine.npz'
+    """
+    if os.environ.get(_environment.OUTPUT_DIR):
+        folder = Path(os.environ[_environment.OUTPUT_DIR])
+    elif is_quick():
+        folder = Path(tempfile.gettempdir()) / "dreamlib-outputs"
+    else:
+        folder = Path.cwd()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 def pick(full, quick):

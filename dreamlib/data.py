@@ -7,7 +7,6 @@ full datasets are fetched only when the user is online and asks for them.
 Set ``DREAMLIB_OFFLINE=1`` to never touch the network (the tests do).
 """
 
-import os
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from ._validation import check_array, check_positive, check_random_state
+from . import _environment
+from ._validation import as_generator, check_positive, check_probability, check_real_array, one_of
 
 __all__ = [
     "bars",
@@ -31,7 +31,7 @@ __all__ = [
     "OfflineDataWarning",
 ]
 
-OFFLINE_ENV = "DREAMLIB_OFFLINE"
+OFFLINE_ENV = _environment.OFFLINE
 OLSHAUSEN_URL = "http://www.rctn.org/bruno/sparsenet/IMAGES_RAW.mat"
 #: Olshausen & Field's whitening cut-off: 200 cycles per 512-pixel picture.
 OLSHAUSEN_F0 = 200 / 512
@@ -52,10 +52,6 @@ def _say_offline_once(key, message):
     if key not in _said_offline:
         _said_offline.add(key)
         warnings.warn(message, OfflineDataWarning, stacklevel=3)
-
-
-def _offline():
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def shipped_file(name):
@@ -108,14 +104,10 @@ def bars(n_samples, size=16, p=1 / 8, random_state=None):
     """
     check_positive(n_samples, "n_samples", integer=True)
     check_positive(size, "size", integer=True)
-    if not 0 <= p <= 1:
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}.")
-    rng = check_random_state(random_state)
-    components = np.zeros((2 * size, size, size))
-    for i in range(size):
-        components[i, i, :] = 1.0  # horizontal bar in row i
-        components[size + i, :, i] = 1.0  # vertical bar in column i
-    components = components.reshape(2 * size, size * size)
+    check_probability(p, "p")
+    rng = as_generator(random_state)
+    vertical, horizontal = _hinton_bar_masks(size)
+    components = np.vstack([horizontal, vertical])
     on = rng.random((n_samples, 2 * size)) < p
     X = (on.astype(float) @ components > 0).astype(float)
     return X, components
@@ -161,11 +153,10 @@ def mnist(digits=None, binarize=False, source="auto"):
     >>> X.shape
     (500, 784)
     """
-    if source not in {"auto", "openml", "bundled"}:
-        raise ValueError(f"source must be 'auto', 'openml' or 'bundled', got {source!r}.")
+    one_of("auto", "openml", "bundled")(source, "source")
     if source == "bundled":
         X, y = _bundled_mnist()
-    elif source == "auto" and _offline():
+    elif source == "auto" and _environment.offline():
         _say_offline_once(
             "mnist",
             f"{OFFLINE_ENV} is set: using the bundled MNIST subset (5,000 digits), "
@@ -251,7 +242,7 @@ def natural_images(source="auto"):
     if source in {"auto", "bundled"}:
         return _bundled_photographs()
     if source == "olshausen":
-        if _offline():
+        if _environment.offline():
             raise DataUnavailableError(
                 f"{OFFLINE_ENV} is set, so Olshausen's images cannot be downloaded; "
                 "use source='bundled'."
@@ -305,7 +296,7 @@ def whiten(image, f0=OLSHAUSEN_F0):
     -------
     ndarray of shape (height, width), zero mean and unit variance.
     """
-    image = check_array(image, "image", ndim=2)
+    image = check_real_array(image, "image", ndim=2)
     check_positive(f0, "f0")
     h, w = image.shape
     padded = np.pad(image - image.mean(), ((h // 2, h // 2), (w // 2, w // 2)), mode="symmetric")
@@ -334,13 +325,13 @@ def patches(images, size=28, n_patches=1000, random_state=None):
     """
     if isinstance(images, np.ndarray) and images.ndim == 2:
         images = [images]
-    images = [check_array(im, "images", ndim=2) for im in images]
+    images = [check_real_array(im, "images", ndim=2) for im in images]
     check_positive(size, "size", integer=True)
     check_positive(n_patches, "n_patches", integer=True)
     small = [im.shape for im in images if min(im.shape) < size]
     if small:
         raise ValueError(f"size={size} is larger than image(s) of shape {small}.")
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     which = rng.integers(len(images), size=n_patches)
     out = np.empty((n_patches, size * size))
     for i, k in enumerate(which):
@@ -369,13 +360,12 @@ def faces(source="auto", random_state=None):
     X : ndarray of shape (n_faces, height * width)
     shape : tuple (height, width)
     """
-    if source not in {"auto", "olivetti", "lfw"}:
-        raise ValueError(f"source must be 'auto', 'olivetti' or 'lfw', got {source!r}.")
-    if source in {"auto", "olivetti"} and not (source == "auto" and _offline()):
+    one_of("auto", "olivetti", "lfw")(source, "source")
+    if source in {"auto", "olivetti"} and not (source == "auto" and _environment.offline()):
         try:
             from sklearn.datasets import fetch_olivetti_faces
 
-            seed = int(check_random_state(random_state).integers(2**31))
+            seed = int(as_generator(random_state).integers(2**31))
             data = fetch_olivetti_faces(shuffle=True, random_state=seed)
             return data.data.astype(np.float64), (64, 64)
         except Exception as exc:
@@ -405,12 +395,12 @@ def _as_images(X, shape):
     X = np.asarray(X, dtype=np.float64)
     if shape is None:
         if X.ndim == 2:
-            return check_array(X, "X")[None], lambda out: out[0]
+            return check_real_array(X, "X")[None], lambda out: out[0]
         if X.ndim == 3:
-            return check_array(X, "X", ndim=3), lambda out: out
+            return check_real_array(X, "X", ndim=3), lambda out: out
         raise ValueError(f"X must be an image (h, w) or a stack (n, h, w), got shape {X.shape}.")
     h, w = shape
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     if X.shape[1] != h * w:
         raise ValueError(f"X has {X.shape[1]} pixels per row, but shape={shape} needs {h * w}.")
     return X.reshape(len(X), h, w), lambda out: out.reshape(len(out), h * w)
@@ -432,7 +422,7 @@ def contrast(X, power=2.0):
     -------
     ndarray of the same shape
     """
-    X = check_array(X, "X", ndim=np.ndim(X))
+    X = check_real_array(X, "X", ndim=np.ndim(X))
     check_positive(power, "power")
     if X.min() < 0 or X.max() > 1:
         raise ValueError("contrast expects pixel values in [0, 1]; rescale X first.")
@@ -484,10 +474,8 @@ def sharpen(X, sigma=1.0, amount=1.0, shape=None):
 # ------------------------------------------------- Hinton et al. (1995) bars
 def _hinton_bars_check(size, p_vertical, p_bar):
     check_positive(size, "size", integer=True)
-    if not 0 <= p_vertical <= 1:
-        raise ValueError(f"p_vertical must be a probability in [0, 1], got {p_vertical!r}.")
-    if not 0 <= p_bar <= 1:
-        raise ValueError(f"p_bar must be a probability in [0, 1], got {p_bar!r}.")
+    check_probability(p_vertical, "p_vertical")
+    check_probability(p_bar, "p_bar")
 
 
 def _hinton_bar_masks(size):
@@ -528,7 +516,7 @@ def hinton_bars(n_samples, size=4, p_vertical=2 / 3, p_bar=0.2, random_state=Non
     """
     check_positive(n_samples, "n_samples", integer=True)
     _hinton_bars_check(size, p_vertical, p_bar)
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     vertical, horizontal = _hinton_bar_masks(size)
     is_vertical = rng.random(n_samples) < p_vertical
     on = (rng.random((n_samples, size)) < p_bar).astype(float)

@@ -1,16 +1,20 @@
-"""Image-quality and dictionary-recovery measures.
+"""Image-quality, sparsity and dictionary-recovery measures, each defined once.
 
-``mse`` averages over *all* pixels of all images. (The paper's ``image_MSE``
-divided a sum over pixels by the wrong count, which scales every number by
-a constant and makes its MSE and PSNR incomparable with anyone else's.)
+``mse`` averages over *all* pixels of all images, as the paper's ``image_MSE``
+did for its 28x28 arrays (it divided a sum over pixels by ``a.shape[0]**2``,
+the pixel count: ``sparse_coding_utils.py`` of the authors' code); ``psnr``
+states its data range. ``relative_mse`` is the error as a fraction of the
+reference's variance, ``active_fraction`` the share of non-zero coefficients.
 """
+
+import warnings
 
 import numpy as np
 
 from ._validation import check_positive
 
-__all__ = ["mse", "psnr", "sparsity", "recovery_score", "pairwise_correlations",
-           "mean_pairwise_correlation"]
+__all__ = ["mse", "psnr", "relative_mse", "active_fraction", "recovery_score",
+           "pairwise_correlations", "mean_pairwise_correlation"]
 
 
 def _pair(a, b):
@@ -71,10 +75,45 @@ def psnr(a, b, data_range=1.0, axis=None):
     return float(value) if axis is None else value
 
 
-def sparsity(codes, atol=0.0):
-    """Fraction of coefficients that are non-zero (``|a| > atol``)."""
+def relative_mse(reference, estimate, axis=None):
+    """Squared error as a fraction of the reference's variance: ``sum((a - b)**2) / sum((a - mean(a))**2)``.
+
+    0 is a perfect reconstruction; 1 is no better than a flat image at the
+    reference's mean. ``axis=None`` uses one mean over everything; ``axis=1``
+    gives one value per image (row), each against its own mean.
+
+    Examples
+    --------
+    >>> relative_mse([0.0, 2.0], [0.5, 1.5])
+    0.25
+    >>> relative_mse([[0.0, 2.0], [1.0, 3.0]], [[1.0, 1.0], [1.0, 3.0]], axis=1)
+    array([1., 0.])
+    """
+    a, b = _pair(reference, estimate)
+    spread = np.sum((a - np.mean(a, axis=axis, keepdims=True)) ** 2, axis=axis)
+    if np.any(spread == 0):
+        raise ValueError("reference is constant (zero variance): its relative MSE is undefined.")
+    value = np.sum((a - b) ** 2, axis=axis) / spread
+    return float(value) if axis is None else value
+
+
+def active_fraction(codes, atol=0.0):
+    """Fraction of coefficients that are active (non-zero, ``|a| > atol``); 1 - sparsity.
+
+    Examples
+    --------
+    >>> active_fraction([[0.0, 1.0], [0.0, -2.0]])
+    0.5
+    """
     codes = np.asarray(codes)
     return float(np.mean(np.abs(codes) > atol))
+
+
+def sparsity(codes, atol=0.0):
+    """Deprecated name of :func:`active_fraction` (it returned the *active* fraction)."""
+    warnings.warn("dl.metrics.sparsity is renamed active_fraction (it is the fraction of "
+                  "active coefficients)", FutureWarning, stacklevel=2)
+    return active_fraction(codes, atol)
 
 
 def recovery_score(learned, true):

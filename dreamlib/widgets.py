@@ -25,27 +25,17 @@ import os
 
 import matplotlib.pyplot as plt
 
+from . import _environment
 from .course import in_colab
 
 __all__ = ["explore", "Explorer", "has_frontend", "cached", "EXPLORER_CLASS"]
 
-#: ``static``, ``live`` or ``auto`` (default): which explorer path runs.
-MODE_ENV = "DREAMLIB_WIDGETS"
+#: ``static``, ``live`` or ``auto`` (default): which explorer path runs (read by ``_environment``).
+MODE_ENV = _environment.WIDGETS
 #: Older switch, still honoured: ``DREAMLIB_STATIC_WIDGETS=1`` means ``DREAMLIB_WIDGETS=static``.
-STATIC_ENV = "DREAMLIB_STATIC_WIDGETS"
+STATIC_ENV = _environment.STATIC_WIDGETS
 #: CSS class of every explorer box (the browser test finds explorers by it).
 EXPLORER_CLASS = "dreamlib-explorer"
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def _mode():
-    mode = os.environ.get(MODE_ENV, "auto").strip().lower() or "auto"
-    if mode not in {"auto", "static", "live"}:
-        raise ValueError(f"{MODE_ENV} must be 'auto', 'static' or 'live', got {mode!r}.")
-    if mode == "auto" and os.environ.get(STATIC_ENV, "").strip().lower() in _TRUE:
-        return "static"
-    return mode
 
 
 def has_frontend():
@@ -62,7 +52,7 @@ def has_frontend():
     a headless runner is started from inside a notebook (``!pytest``): its
     kernels inherit ``JPY_SESSION_NAME``.
     """
-    mode = _mode()
+    mode = _environment.widgets_mode()
     if mode != "auto":
         return mode == "live"
     if in_colab():

@@ -138,3 +138,16 @@ def test_isolation_errors_name_the_argument():
         expected_generation(hm, [[1.0, 0.0]], n_samples=0)
     with pytest.raises(Exception, match="not fitted"):
         isolated_generations(HelmholtzMachine([3, 2]))
+
+
+def test_top_state_probability_is_the_product_of_the_top_biases():
+    hm = _hand_built([3, 3], [np.zeros((3, 3))], [np.zeros(3), np.array([-1.0, 0.5, 2.0])])
+    p = expit(np.array([-1.0, 0.5, 2.0]))
+    states = np.array(list(itertools.product((0.0, 1.0), repeat=3)))
+    expected = np.prod(np.where(states == 1, p, 1 - p), axis=1)
+    from dreamlib.helmholtz import top_state_probability
+    np.testing.assert_allclose(top_state_probability(hm, states), expected, rtol=1e-6)
+    assert top_state_probability(hm, states).sum() == pytest.approx(1.0)
+    assert top_state_probability(hm, [1, 0, 1]) == pytest.approx(p[0] * (1 - p[1]) * p[2])
+    with pytest.raises(ValueError, match="0/1 states"):
+        top_state_probability(hm, [0.5, 0, 1])

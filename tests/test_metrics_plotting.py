@@ -39,8 +39,24 @@ def test_recovery_score_invariant_to_order_sign_and_scale(rng):
         metrics.recovery_score(true, true[:, :5])
 
 
-def test_sparsity_counts_nonzeros():
-    assert metrics.sparsity(np.array([[0.0, 1.0], [0.0, -2.0]])) == 0.5
+def test_active_fraction_counts_nonzeros():
+    assert metrics.active_fraction(np.array([[0.0, 1.0], [0.0, -2.0]])) == 0.5
+    assert metrics.active_fraction(np.array([[0.0, 1e-3]]), atol=1e-2) == 0.0
+    with pytest.warns(FutureWarning, match="active_fraction"):
+        assert metrics.sparsity(np.array([[0.0, 1.0]])) == 0.5
+
+
+def test_relative_mse_is_error_over_variance():
+    rng = np.random.default_rng(0)
+    a = rng.normal(2.0, 3.0, (50, 8))
+    b = a + rng.normal(0.0, 0.3, a.shape)
+    expected = np.sum((a - b) ** 2) / np.sum((a - a.mean()) ** 2)
+    assert metrics.relative_mse(a, b) == pytest.approx(expected)
+    assert metrics.relative_mse(a, np.full_like(a, a.mean())) == pytest.approx(1.0)  # flat image
+    rows = metrics.relative_mse(a, b, axis=1)
+    assert rows[3] == pytest.approx(np.sum((a[3] - b[3]) ** 2) / np.sum((a[3] - a[3].mean()) ** 2))
+    with pytest.raises(ValueError, match="constant"):
+        metrics.relative_mse(np.ones(4), np.zeros(4))
 
 
 def test_check_random_state():

@@ -23,7 +23,7 @@ The parts, one idea per module:
 * :mod:`~dreamlib.helmholtz.isolation` — what one top-layer neuron generates.
 """
 
-from .isolation import expected_generation, isolated_generations
+from .isolation import expected_generation, isolated_generations, top_state_probability
 from .likelihood import exact_kl_bits, independent_pixel_log_likelihood
 from .machine import HelmholtzMachine
 from .optimizers import SGD, Adam
@@ -45,6 +45,7 @@ __all__ = [
     "exact_kl_bits",
     "expected_generation",
     "isolated_generations",
+    "top_state_probability",
     "BernoulliUnits",
     "BetaUnits",
     "SpikeAndSlabUnits",

@@ -8,11 +8,12 @@ neuron in turn.
 """
 
 import numpy as np
+from scipy.special import log_expit
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import as_generator, check_positive, check_real_array
 
-__all__ = ["expected_generation", "isolated_generations"]
+__all__ = ["expected_generation", "isolated_generations", "top_state_probability"]
 
 def _top_size(model):
     """Units in the top layer of a HelmholtzMachine or of a model wrapping one (``machine_``)."""
@@ -124,3 +125,38 @@ def isolated_generations(model, units=None, n_samples=500, random_state=None):
         )
     return expected_generation(model, np.eye(n_top)[units], n_samples=n_samples,
                                random_state=random_state)
+
+
+def top_state_probability(model, top):
+    """How often a machine's dreams start from the top-layer state ``top``.
+
+    The top layer is drawn from independent biases,
+    ``p(h) = prod_i sigmoid(b_i)**h_i * (1 - sigmoid(b_i))**(1 - h_i)``.
+
+    Parameters
+    ----------
+    model : HelmholtzMachine or SparseHelmholtz
+        A fitted machine.
+    top : ndarray of shape (n_top,) or (n_states, n_top), values 0 or 1
+
+    Returns
+    -------
+    float or ndarray of shape (n_states,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dreamlib.helmholtz import HelmholtzMachine
+    >>> hm = HelmholtzMachine([3, 2], progress=False).initialize(np.eye(3))
+    >>> hm.generative_biases_[-1][:] = [0.0, np.log(3.0)]     # p(on) = 1/2 and 3/4
+    >>> round(top_state_probability(hm, [1, 0]), 3)
+    0.125
+    """
+    n_top, _ = _top_size(model)
+    states = np.atleast_2d(check_real_array(np.atleast_2d(top), "top"))
+    if states.shape[1] != n_top or not np.all((states == 0) | (states == 1)):
+        raise ValueError(f"top must hold 0/1 states of the {n_top} top-layer neurons, "
+                         f"got shape {states.shape}.")
+    b = getattr(model, "machine_", model).generative_biases_[-1].astype(np.float64)
+    p = np.exp(states @ log_expit(b) + (1 - states) @ log_expit(-b))
+    return float(p[0]) if np.ndim(top) == 1 else p

@@ -15,6 +15,7 @@ from .._validation import (
     check_positive,
     check_dictionary,
     check_real_array,
+    check_unit_rows,
     method_rng,
     one_of,
     open_unit_interval,
@@ -118,7 +119,7 @@ class SparseHelmholtz(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "lam": positive(allow_zero=True, optional=True),
+        "lam": positive(optional=True),
         "lca_tol": positive(),
         "lca_max_iter": positive(integer=True),
         "max_unit": open_unit_interval,
@@ -345,10 +346,8 @@ def _fitted_coder(coder, lam, X, rng):
             "coder must be a SparseCoding (fitted or not) or a dictionary array of shape "
             f"(n_components, n_features), got {type(coder).__name__}."
         )
-    D = check_dictionary(coder, X.shape[1], name="coder")
-    if not np.allclose(np.linalg.norm(D, axis=1), 1.0, atol=1e-6):
-        raise ValueError("coder (a dictionary) must have unit-norm rows; "
-                         "use dl.sparse_coding.normalize_rows.")
+    D = check_unit_rows(check_dictionary(coder, X.shape[1], name="coder"),
+                        "coder (a dictionary)")
     if lam is None:
         raise ValueError("lam is required when coder is a dictionary array.")
     return None, D.astype(np.float64), float(lam)

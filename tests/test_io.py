@@ -196,3 +196,14 @@ def test_bad_paths_and_models_are_refused(tmp_path, saved):
         io.save(dl.HelmholtzMachine(), tmp_path)
     with pytest.raises(TypeError, match="model must be a dreamlib estimator"):
         io.save({"weights": 1}, tmp_path / "d.npz")
+
+
+def test_notebook_save_cells_write_outside_the_repository_in_quick_mode():
+    # the tests run in quick mode (pyproject sets DREAMLIB_QUICK): notebooks' "save your
+    # machine" cells must not leave files in the checkout
+    from pathlib import Path
+
+    assert dl.course.is_quick()
+    repository = Path(dl.__file__).resolve().parent.parent
+    path = dl.course.output_path("machine.npz").resolve()
+    assert repository not in path.parents and path.parent.is_dir()

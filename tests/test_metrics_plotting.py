@@ -4,7 +4,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dreamlib import metrics  # noqa: E402
-from dreamlib._validation import check_random_state  # noqa: E402
 
 
 def test_mse_averages_over_every_pixel():
@@ -57,12 +56,3 @@ def test_relative_mse_is_error_over_variance():
     assert rows[3] == pytest.approx(np.sum((a[3] - b[3]) ** 2) / np.sum((a[3] - a[3].mean()) ** 2))
     with pytest.raises(ValueError, match="constant"):
         metrics.relative_mse(np.ones(4), np.zeros(4))
-
-
-def test_check_random_state():
-    assert isinstance(check_random_state(None), np.random.Generator)
-    assert check_random_state(3).random() == check_random_state(3).random()
-    g = np.random.default_rng(1)
-    assert check_random_state(g) is g
-    with pytest.raises(TypeError, match="random_state"):
-        check_random_state("seed")

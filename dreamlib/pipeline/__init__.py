@@ -20,6 +20,7 @@ dreams are as sparse as real codes.
 * :mod:`~dreamlib.pipeline.sparse_helmholtz` — :class:`SparseHelmholtz`.
 """
 
+from . import code_map
 from .code_map import (
     DEFAULT_MAX_UNIT,
     CodeUnitMap,
@@ -30,13 +31,4 @@ from .code_map import (
 )
 from .sparse_helmholtz import SparseHelmholtz, default_machine
 
-__all__ = [
-    "SparseHelmholtz",
-    "default_machine",
-    "CodeUnitMap",
-    "code_scales",
-    "codes_to_units",
-    "units_to_codes",
-    "expected_codes",
-    "DEFAULT_MAX_UNIT",
-]
+__all__ = ["SparseHelmholtz", "default_machine", *code_map.__all__]

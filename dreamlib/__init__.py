@@ -12,7 +12,9 @@ from . import (
     grading,
     helmholtz,
     io,
+    masking,
     metrics,
+    parts,
     pipeline,
     plotting,
     sparse_coding,
@@ -41,4 +43,6 @@ __all__ = [
     "experiments",
     "grading",
     "io",
+    "masking",
+    "parts",
 ]

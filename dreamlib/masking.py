@@ -217,9 +217,10 @@ def foveate(X, shape=None, *, center=None, width=None, n_views=1, background=0.0
         )
     centers, widths = sample_windows(len(X) * n_views, (h, w), center=center, width=width,
                                      random_state=random_state)
-    views = np.repeat(X, n_views, axis=0)
+    image_of_view = np.repeat(np.arange(len(X)), n_views)
+    views = np.empty((len(image_of_view), h * w), dtype=X.dtype)
     for start in range(0, len(views), 4096):  # a block of windows at a time bounds the memory
         block = slice(start, start + 4096)
         windows = gaussian_window((h, w), centers[block], widths[block]).astype(X.dtype)
-        views[block] = background + windows * (views[block] - background)
+        views[block] = background + windows * (X[image_of_view[block]] - background)
     return (views, centers, widths) if return_windows else views

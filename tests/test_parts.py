@@ -14,6 +14,7 @@ import dreamlib as dl
 from dreamlib.masking import gaussian_window
 from dreamlib.parts import (
     coding_error,
+    error_with_k_atoms,
     image_similarity,
     masking_study,
     part_measures,
@@ -36,7 +37,7 @@ def test_image_similarity_is_one_for_the_images_themselves_and_ignores_sign_and_
 def test_window_similarity_is_one_for_a_bump_and_low_for_noise():
     side = 20
     bumps = gaussian_window((side, side), [[3.0, 15.0], [10.0, 10.0]], [0.1 * side, 0.3 * side])
-    np.testing.assert_allclose(window_similarity(bumps), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(window_similarity(bumps), 1.0, rtol=1e-6)   # a float32 bank
     noise = np.random.default_rng(1).standard_normal((5, side * side))
     assert window_similarity(noise).max() < 0.3
 
@@ -54,20 +55,27 @@ def test_measures_of_the_pixel_basis_have_closed_forms():
     rng = np.random.default_rng(2)
     X_train, X_test = rng.random((30, 16)), rng.standard_normal((40, 16))
     lam, k = 0.5, 3
-    m = part_measures(np.eye(16), X_train, X_test, lam, n_nonzero=k)
+    m = part_measures(np.eye(16), X_train, X_test, lam)
     shrunk = np.sign(X_test) * np.maximum(np.abs(X_test) - lam, 0)
     kept = np.sort(X_test**2, axis=1)[:, -k:].sum()
     assert m["active"] == pytest.approx(np.count_nonzero(shrunk, axis=1).mean())
     assert m["error"] == pytest.approx(np.sum((X_test - shrunk) ** 2) / np.sum(X_test**2), rel=1e-4)
-    assert m["error_k"] == pytest.approx(1 - kept / np.sum(X_test**2), rel=1e-10)
+    assert error_with_k_atoms(np.eye(16), X_test, [k])[0] == pytest.approx(
+        1 - kept / np.sum(X_test**2), rel=1e-10)
     assert m["spread"] == 0.0                                   # one pixel has no extent
+    assert m["bump_share"] == 1.0        # a single pixel is the narrowest bump (width 0.05 * 4 px)
     best = (X_train / np.linalg.norm(X_train, axis=1, keepdims=True)).max(axis=0)
     assert m["image_similarity"] == pytest.approx(np.median(best))
 
 
-def test_part_measures_rejects_more_atoms_per_image_than_atoms():
-    with pytest.raises(ValueError, match="n_nonzero"):
-        part_measures(np.eye(4), np.ones((2, 4)), np.ones((2, 4)), 0.1, shape=(2, 2), n_nonzero=5)
+def test_error_with_k_atoms_reaches_zero_on_a_complete_basis_and_rejects_too_many():
+    rng = np.random.default_rng(3)
+    basis, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    X = rng.standard_normal((10, 6))
+    errors = error_with_k_atoms(basis.T, X, [1, 3, 6])
+    assert np.all(np.diff(errors) < 0) and errors[-1] == pytest.approx(0.0, abs=1e-20)
+    with pytest.raises(ValueError, match="k=7"):
+        error_with_k_atoms(basis.T, X, [7])
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +83,7 @@ def bars_study():
     X, true = dl.data.bars(1400, size=8, random_state=0)
     records = masking_study(X[:1200], X[1200:], 16, 0.1, seeds=[0, 1], n_iter=50,
                             masking={"width": 1e4, "n_views": 1}, components=true,
-                            n_nonzero=4, progress=False)
+                            progress=False)
     return records, true
 
 

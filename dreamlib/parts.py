@@ -33,9 +33,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import orthogonal_mp_gram
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from ._validation import check_array, check_dictionary, check_positive
+from .course import progress_bar
 from .masking import foveate, gaussian_window
 from .metrics import recovery_score
 from .sparse_coding import lca, learn_dictionary, normalize_rows
@@ -307,7 +307,7 @@ def masking_study(X_train, X_test, n_components, lam, seeds, *, shape=None, mask
             f"models must be a non-empty selection of 'plain' and 'masked', got {models!r}.")
     records = []
     with threadpool_limits(blas_threads):
-        for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
+        for seed in progress_bar(list(seeds), desc="seeds", disable=not progress):
             for name in models:
                 data = X_train if name == "plain" else foveate(  # float32, as learning uses
                     X_train.astype(np.float32), shape,

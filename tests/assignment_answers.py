@@ -78,3 +78,47 @@ def update_dictionary(D, X, A, eta):
         "reference_is_right": True,
     },
 }
+
+ANSWERS["window"] = {
+    "notebook": "07_foveated_masking",
+    "wrong": {
+        "sigma instead of sigma squared": """
+def window(shape, center, sigma):
+    rows = np.arange(shape[0])[:, None]
+    cols = np.arange(shape[1])[None, :]
+    return np.exp(-((rows - center[0]) ** 2 + (cols - center[1]) ** 2) / (2 * sigma))
+""",
+        "the factor 2 left out": """
+def window(shape, center, sigma):
+    rows = np.arange(shape[0])[:, None]
+    cols = np.arange(shape[1])[None, :]
+    return np.exp(-((rows - center[0]) ** 2 + (cols - center[1]) ** 2) / sigma**2)
+""",
+        "rows and columns swapped": """
+def window(shape, center, sigma):
+    rows = np.arange(shape[0])[:, None]
+    cols = np.arange(shape[1])[None, :]
+    return np.exp(-((rows - center[1]) ** 2 + (cols - center[0]) ** 2) / (2 * sigma**2))
+""",
+        "centre rounded to a pixel": """
+def window(shape, center, sigma):
+    rows = np.arange(shape[0])[:, None]
+    cols = np.arange(shape[1])[None, :]
+    r, c = np.round(center)
+    return np.exp(-((rows - r) ** 2 + (cols - c) ** 2) / (2 * sigma**2))
+""",
+        "normalised to sum 1 (a probability density) instead of peak 1": """
+def window(shape, center, sigma):
+    rows = np.arange(shape[0])[:, None]
+    cols = np.arange(shape[1])[None, :]
+    w = np.exp(-((rows - center[0]) ** 2 + (cols - center[1]) ** 2) / (2 * sigma**2))
+    return w / w.sum()
+""",
+    },
+    "reference": """
+from dreamlib.masking import gaussian_window as bump
+def window(shape, center, sigma):
+    return bump(shape, center, sigma).reshape(shape)
+""",
+    "reference_is_right": True,
+}

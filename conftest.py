@@ -19,6 +19,13 @@ from pathlib import Path
 
 import pytest
 
+#: nbval runs the course notebooks (the instructor versions) only. The student versions in
+#: notebooks/student/ are generated from them (``python -m dreamlib.grading build``) and are run,
+#: unanswered, by tests/test_assignments.py through Otter-Grader. (This lives here, not in a
+#: notebooks/conftest.py: a second module named ``conftest`` next to tests/conftest.py breaks
+#: ``--doctest-modules`` collection.)
+collect_ignore = ["notebooks/student"]
+
 #: Images (``image/png`` outputs) and ``to_jshtml`` animations each notebook draws in a quick-mode
 #: run. Change a number only together with the figure it counts.
 EXPECTED_FIGURES = {

@@ -14,6 +14,7 @@ from . import (
     io,
     masking,
     metrics,
+    paper,
     parts,
     pipeline,
     plotting,
@@ -45,4 +46,5 @@ __all__ = [
     "io",
     "masking",
     "parts",
+    "paper",
 ]

@@ -121,3 +121,51 @@ def test_paper_protocol_l1_and_normalisation():
         ex.paper_protocol(2 * X[0] + 0.5)
     with pytest.raises(ValueError, match="model"):
         ex.paper_protocol(X[0], "pixels")
+
+
+def test_brightness_detail_splits_the_mse_exactly(rng):
+    X, X_hat = rng.random((6, 20)), rng.random((6, 20))
+    brightness, detail = ex.brightness_detail(X, X_hat)
+    assert brightness + detail == pytest.approx(dl.metrics.mse(X, X_hat), rel=1e-12)
+    # by hand: the error of the means, and of what is left once each image's mean is removed
+    assert brightness == pytest.approx(np.mean([(a.mean() - b.mean()) ** 2 for a, b in zip(X, X_hat)]))
+    flat = np.broadcast_to(X.mean(axis=1, keepdims=True), X.shape)
+    assert ex.brightness_detail(X, flat)[0] == pytest.approx(0.0, abs=1e-15)
+    assert ex.brightness_detail(X, X + 0.25) == pytest.approx((0.0625, 0.0), abs=1e-12)
+    with pytest.raises(ValueError, match="same shape"):
+        ex.brightness_detail(X, X_hat[:, :5])
+
+
+def test_references_flat_patch_and_exact_code(rng):
+    D = np.eye(16)[:8]                                  # orthonormal atoms: LCA is soft thresholding
+    X = rng.random((40, 8)) @ D
+    out = ex.references(X[:30], X[30:], D, lam=1e-3, flat_patch=True)
+    flat = np.broadcast_to(X[30:].mean(axis=1, keepdims=True), X[30:].shape)
+    assert out["flat patch (its mean)"] == pytest.approx(dl.metrics.psnr(X[30:], flat))
+    # each code is shrunk by lam, so every covered pixel is off by 1e-3 (half the pixels): MSE 5e-7
+    assert out["sparse code only"] == pytest.approx(10 * np.log10(1 / 5e-7), abs=0.1)
+    mean_image = ex.references(X[:30], X[30:], D, lam=0.1)["mean training image"]
+    assert mean_image == pytest.approx(
+        dl.metrics.psnr(X[30:], np.broadcast_to(X[:30].mean(axis=0), X[30:].shape)))
+
+
+def test_paper_comparison_and_table():
+    X, true = dl.data.bars(2, size=8, random_state=0)
+    D = dl.sparse_coding.normalize_rows(true)
+    runs = ex.paper_comparison({"natural": X[0]}, D, 0.1, seeds=[0, 1], n_iter=200,
+                               progress=False)
+    assert list(runs) == [("natural", m) for m in ex.MODELS]
+    naive = runs["natural", "naive"]
+    # scaled to 200 iterations: every 100th -> every 4th, every 1,000th -> every 40th; the paper's
+    # 50 and 5 scored dreams either way
+    assert len(naive) == 2 and naive[0]["iterations"][:3].tolist() == [1, 5, 9]
+    assert len(naive[0]["iterations"]) == 50
+    assert len(runs["natural", "sparse"][0]["iterations"]) == 5
+    assert np.allclose(naive[0]["dreams"].max(axis=1), 1.0), "natural dreams are min-max normalised"
+    table = ex.paper_table(runs, labels={"natural": "patches"}).splitlines()
+    assert table[0].startswith("| data | model | mean MSE")
+    mean_psnr = np.mean([r["mean_psnr"] for r in naive])
+    assert table[2].startswith(f"| patches | naive | ") and f"{mean_psnr:.2f} ± " in table[2]
+    assert "(paper 8.85)" in table[2]
+    with pytest.raises(ValueError, match="keyed"):
+        ex.paper_comparison({"faces": X[0]}, D, 0.1, seeds=[0], n_iter=10, progress=False)

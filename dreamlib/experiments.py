@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import data as _data
 from . import metrics
-from ._validation import check_array, check_positive, check_random_state
+from ._validation import as_generator, check_positive, check_real_array
 from .helmholtz import HelmholtzMachine
 from .paper import (  # the authors' protocol, also reachable from here
     MODELS,
@@ -54,6 +54,7 @@ __all__ = [
     "average_reconstruction",
     "nearest_distance",
     "run_seed",
+    "over_seeds",
     "compare",
     "summarize",
     "markdown_table",
@@ -94,7 +95,7 @@ def resize_images(X, shape, size=28):
     """
     from skimage.transform import resize
 
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     h, w = shape
     if X.shape[1] != h * w:
         raise ValueError(f"X has {X.shape[1]} pixels per row, but shape={shape} needs {h * w}.")
@@ -113,7 +114,7 @@ def average_reconstruction(model, X, n_samples=10, random_state=None):
     ndarray of the shape of X
     """
     check_positive(n_samples, "n_samples", integer=True)
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     if isinstance(model, SparseHelmholtz):
         return model.reconstruct(X, n_samples=n_samples, random_state=rng)
     return np.mean([model.reconstruct(X, random_state=rng) for _ in range(n_samples)], axis=0)
@@ -143,8 +144,8 @@ def brightness_detail(X, X_hat):
     >>> brightness_detail(X, np.array([[0.5, 0.5]]))     # right brightness, no detail
     (0.0, 0.25)
     """
-    X = check_array(X, "X").astype(np.float64)
-    X_hat = check_array(X_hat, "X_hat").astype(np.float64)
+    X = check_real_array(X, "X").astype(np.float64)
+    X_hat = check_real_array(X_hat, "X_hat").astype(np.float64)
     if X.shape != X_hat.shape:
         raise ValueError(f"X and X_hat must have the same shape, got {X.shape} and {X_hat.shape}.")
     brightness = float(np.mean((X.mean(axis=1) - X_hat.mean(axis=1)) ** 2))
@@ -165,8 +166,8 @@ def references(X_train, X_test, dictionary, lam, flat_patch=False, data_range=1.
     -------
     dict of str -> float
     """
-    X_train = check_array(X_train, "X_train")
-    X_test = check_array(X_test, "X_test")
+    X_train = check_real_array(X_train, "X_train")
+    X_test = check_real_array(X_test, "X_test")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         codes = lca(X_test, dictionary, lam)
@@ -198,8 +199,8 @@ def nearest_distance(images, reference, batch=500):
     -------
     ndarray of shape (n,)
     """
-    images = check_array(images, "images").astype(np.float64)
-    reference = check_array(reference, "reference").astype(np.float64)
+    images = check_real_array(images, "images").astype(np.float64)
+    reference = check_real_array(reference, "reference").astype(np.float64)
     if images.shape[1] != reference.shape[1]:
         raise ValueError(
             f"images have {images.shape[1]} pixels but reference has {reference.shape[1]}."
@@ -214,7 +215,7 @@ def nearest_distance(images, reference, batch=500):
 
 
 def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=20,
-             learning_rate=1e-2, l1=1e-3, n_recon_samples=10, n_dreams=200,
+             learning_rate=1e-2, optimizer="adam", sparse_units="beta", l1=1e-3, n_recon_samples=10, n_dreams=200,
              data_range=1.0, train_codes=None, models=MODELS):
     """Train the three machines with one seed and measure them on held-out images.
 
@@ -229,7 +230,9 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
         Seeds every machine (initial weights, minibatches, samples).
     hidden : sequence of int, default=(200,)
         Hidden layers of every machine, lowest first.
-    n_epochs, learning_rate : passed to every machine.
+    n_epochs, learning_rate, optimizer : passed to every machine.
+    sparse_units : {"beta", "spike-and-slab"}, default="beta"
+        Visible units of the two sparse machines (the naive one has Beta units).
     l1 : float, default=1e-3
         L1 penalty of the "sparse + L1" machine.
     n_recon_samples : int, default=10
@@ -256,8 +259,8 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
         from dreams to the training images) and ``reconstructions`` (of the
         first 8 test images) and ``dreams`` (the first 8).
     """
-    X_train = check_array(X_train, "X_train")
-    X_test = check_array(X_test, "X_test")
+    X_train = check_real_array(X_train, "X_train")
+    X_test = check_real_array(X_test, "X_test")
     unknown = set(models) - set(MODELS)
     if unknown:
         raise ValueError(f"models must be among {MODELS}, got {sorted(unknown)}.")
@@ -265,7 +268,8 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             train_codes = lca(X_train, dictionary, lam, tol=1e-3, max_iter=500)
-    common = dict(n_epochs=n_epochs, learning_rate=learning_rate, progress=False)
+    common = dict(n_epochs=n_epochs, learning_rate=learning_rate, optimizer=optimizer,
+                  progress=False)
     records = []
     for name in models:
         if name == "naive":
@@ -273,7 +277,7 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
                                      random_state=seed, **common).fit(X_train)
             dreams = model.dream(n_dreams, visible="mean", random_state=seed)
         else:
-            machine = HelmholtzMachine([None, *hidden], units="beta",
+            machine = HelmholtzMachine([None, *hidden], units=sparse_units,
                                        l1=l1 if name == "sparse + L1" else 0.0, **common)
             model = SparseHelmholtz(dictionary, machine, lam=lam,
                                     random_state=seed).fit(X_train, codes=train_codes)
@@ -299,6 +303,30 @@ def run_seed(X_train, X_test, dictionary, lam, seed, *, hidden=(200,), n_epochs=
     return records
 
 
+def over_seeds(run, seeds, *, desc=None, progress=True):
+    """``run(seed)`` for every seed, as an array: one measurement repeated over seeds.
+
+    Parameters
+    ----------
+    run : callable
+        Takes a seed, returns a number (or an array of numbers).
+    seeds : sequence of int
+    desc : str, optional
+        Label of the progress bar.
+    progress : bool, default=True
+
+    Returns
+    -------
+    ndarray of shape (len(seeds), ...)
+
+    Examples
+    --------
+    >>> over_seeds(lambda seed: seed ** 2, [1, 2, 3], progress=False)
+    array([1, 4, 9])
+    """
+    return np.array([run(seed) for seed in tqdm(list(seeds), desc=desc, disable=not progress)])
+
+
 def compare(X_train, X_test, dictionary, lam, seeds, progress=True, **kwargs):
     """:func:`run_seed` for every seed; the LCA codes of ``X_train`` are computed once.
 
@@ -309,7 +337,7 @@ def compare(X_train, X_test, dictionary, lam, seeds, progress=True, **kwargs):
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        codes = lca(check_array(X_train, "X_train"), dictionary, lam, tol=1e-3, max_iter=500)
+        codes = lca(check_real_array(X_train, "X_train"), dictionary, lam, tol=1e-3, max_iter=500)
     records = []
     for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
         records += run_seed(X_train, X_test, dictionary, lam, seed, train_codes=codes, **kwargs)

@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from tqdm.auto import tqdm
 
 from . import metrics
-from ._validation import check_array, check_positive, check_random_state
+from ._validation import as_generator, check_positive, check_real_array
 from .helmholtz import HelmholtzMachine
 from .pipeline import code_scales, codes_to_units, units_to_codes
 from .sparse_coding import lca
@@ -132,7 +132,7 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
     >>> out["iterations"][:3].tolist(), out["psnr"].shape
     ([1, 101, 201], (3,))
     """
-    image = check_array(np.atleast_2d(image), "image")
+    image = check_real_array(np.atleast_2d(image), "image")
     if len(image) != 1:
         raise ValueError(f"image must be one image (a 1-D row of pixels), got {len(image)} rows.")
     if image.min() < 0 or image.max() > 1:
@@ -141,13 +141,13 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
         raise ValueError(f"model must be one of {MODELS}, got {model!r}.")
     check_positive(n_iter, "n_iter", integer=True)
     check_positive(score_every, "score_every", integer=True)
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     if model == "naive":
         units = image
     else:
         if dictionary is None:
             raise ValueError(f"model={model!r} needs a dictionary.")
-        dictionary = check_array(dictionary, "dictionary")
+        dictionary = check_real_array(dictionary, "dictionary")
         if dictionary.shape[1] != image.shape[1]:
             raise ValueError(f"dictionary atoms have {dictionary.shape[1]} pixels, the image "
                              f"{image.shape[1]}.")

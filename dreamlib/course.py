@@ -88,17 +88,20 @@ def colab_url(notebook, repository=None, branch=None):
 
 
 def pip_spec(repository=None, branch=None):
-    """The pip requirement that installs dreamlib from the course repository.
+    """The pip requirement that Colab setup cells install: dreamlib from the course repository.
 
-    ``repository`` and ``branch`` default to :data:`REPOSITORY` and :data:`BRANCH`.
+    With the ``student`` extra: what Otter-Grader needs besides itself (the
+    setup cell installs otter-grader without its dependencies, which would
+    replace Colab's ipywidgets 7.7). ``repository`` and ``branch`` default to
+    :data:`REPOSITORY` and :data:`BRANCH`.
 
     Examples
     --------
     >>> pip_spec("jane-doe/dreamlib", "fall-2025")
-    'dreamlib @ git+https://github.com/jane-doe/dreamlib@fall-2025'
+    'dreamlib[student] @ git+https://github.com/jane-doe/dreamlib@fall-2025'
     """
     repository, branch = repository or REPOSITORY, branch or BRANCH
-    return f"dreamlib @ git+https://github.com/{repository}@{branch}"
+    return f"dreamlib[student] @ git+https://github.com/{repository}@{branch}"
 
 
 def _kernel_shell():

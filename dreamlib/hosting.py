@@ -30,8 +30,9 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,100}")
 BRANCH_CHARACTERS = re.compile(r"[A-Za-z0-9._-]+")
 #: Every "Open in Colab" address of a GitHub notebook.
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^\s)\"'<>]+")
-#: The pip requirement of a setup cell: ``dreamlib @ git+https://github.com/OWNER/NAME@BRANCH``.
-PIP_SPEC = re.compile(r"dreamlib\s*@\s*git\+https://github\.com/[^\s\"'@]+@[^\s\"']+")
+#: The pip requirement of a setup cell, ``dreamlib[EXTRAS] @ git+https://github.com/OWNER/NAME@BRANCH``:
+#: group 1 is the part before the address.
+PIP_SPEC = re.compile(r"(dreamlib(?:\[[\w,\s-]*\])?\s*@\s*)git\+https://github\.com/[^\s\"'@]+@[^\s\"']+")
 _ASSIGNMENT = r"""^({name}\s*=\s*)(["'])([^"'\n]*)\2"""
 
 
@@ -224,13 +225,14 @@ def _retarget_notebook(path, root, old, new):
     cells = notebook.get("cells", [])
     own = path.relative_to(root / "notebooks").as_posix()
     badge = course.colab_url(own, *new)
+    address = "git+https://github.com/{}@{}".format(*new)
     if not cells or cells[0].get("cell_type") != "markdown" or not COLAB_URL.search(
             _source(cells[0])):
         raise ValueError("its first cell should be the title cell with an \"Open in Colab\" badge")
     setup = next((cell for cell in cells if cell.get("cell_type") == "code"), None)
     if setup is None or not PIP_SPEC.search(_source(setup)):
         raise ValueError("its setup cell (the first code cell) should install "
-                         "\"dreamlib @ git+https://github.com/OWNER/NAME@BRANCH\"")
+                         f"\"{course.pip_spec('OWNER/NAME', 'BRANCH')}\"")
     count = 0
     for cell in cells:
         before = _source(cell)
@@ -238,7 +240,7 @@ def _retarget_notebook(path, root, old, new):
         if cell is cells[0]:
             after = COLAB_URL.sub(lambda _: badge, after)
         if cell is setup:
-            after = PIP_SPEC.sub(lambda _: course.pip_spec(*new), after)
+            after = PIP_SPEC.sub(lambda match: match.group(1) + address, after)
         if after != before:
             count += _count_changes(before, after)
             cell["source"] = after.splitlines(keepends=True) if isinstance(

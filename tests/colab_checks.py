@@ -6,7 +6,7 @@ Written from the addresses' documented shapes, independently of ``dreamlib.cours
 
 - the first cell is markdown with an "Open in Colab" badge whose every Colab address is
   ``https://colab.research.google.com/github/OWNER/NAME/blob/BRANCH/notebooks/<its own path>``;
-- the setup cell (the first code cell) installs ``dreamlib @ git+https://github.com/OWNER/NAME@BRANCH``
+- the setup cell (the first code cell) installs ``dreamlib[student] @ git+https://github.com/OWNER/NAME@BRANCH``
   only inside ``if "google.colab" in sys.modules:``; nothing anywhere installs outside that guard,
   and no install names ipywidgets or forces upgrades or reinstalls (Colab ships ipywidgets 7.7
   and its front end expects it).
@@ -38,7 +38,8 @@ def colab_badge_url(root, path, repository, branch):
 
 
 def pip_requirement(repository, branch):
-    return f"dreamlib @ git+https://github.com/{repository}@{branch}"
+    """What the setup cell installs: dreamlib with the ``student`` extra, from ``repository``."""
+    return f"dreamlib[student] @ git+https://github.com/{repository}@{branch}"
 
 
 def cells(path):

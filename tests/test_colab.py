@@ -64,7 +64,7 @@ def test_course_addresses_name_the_course_repository():
     assert course.colab_url("student/x.ipynb", "jane-doe/dreams", "fall-2025") == (
         "https://colab.research.google.com/github/jane-doe/dreams/blob/fall-2025/notebooks/student/x.ipynb")
     assert course.pip_spec("jane-doe/dreams", "fall-2025") == (
-        "dreamlib @ git+https://github.com/jane-doe/dreams@fall-2025")
+        "dreamlib[student] @ git+https://github.com/jane-doe/dreams@fall-2025")
 
 
 @pytest.mark.parametrize("notebook", ["", "x.py", "/abs/x.ipynb", "../x.ipynb", "a//x.ipynb",

@@ -1,16 +1,19 @@
 """The Colab path, simulated: a notebook's own setup cell in a fresh environment set up like Colab.
 
 Colab runs a kernel that has imported ``google.colab``, over a Python that already has numpy,
-scipy, matplotlib, scikit-learn, scikit-image, tqdm, pooch, ipykernel and ipywidgets 7.7. This test
-builds such a virtual environment (``google.colab`` is an empty stub package in it), serves this
-checkout's committed HEAD as a git repository whose course branch (``dreamlib.course.BRANCH``)
-points at it, and runs the first notebook's setup cell in a kernel of that environment with one
-change: its ``git+https://github.com/OWNER/NAME`` address becomes that repository's ``git+file://``
-address, so pip's git path (clone, check out the branch, build, install) runs as it does in Colab.
+scipy, matplotlib, scikit-learn, scikit-image, tqdm, pooch, pandas, nbconvert, ipykernel and
+ipywidgets 7.7 (among much else). This test builds such a virtual environment (``google.colab`` is
+an empty stub package in it), serves this checkout's committed HEAD as a git repository whose
+course branch (``dreamlib.course.BRANCH``) points at it, and runs the setup cell of the first
+student notebook (of the first notebook when there is none) in a kernel of that environment with
+one change: its ``git+https://github.com/OWNER/NAME`` address becomes that repository's
+``git+file://`` address, so pip's git path (clone, check out the branch, build, install) runs as
+it does in Colab.
 
-- A working install: dreamlib is installed from that commit into the environment, nothing else
-  is installed or upgraded (ipywidgets stays 7.7), and the notebook's next cells up to its first
-  real cell run.
+- A working install: dreamlib is installed from that commit and otter-grader without its
+  dependencies; no package Colab had is upgraded or replaced (ipywidgets stays 7.7); the
+  notebook's next cells run up to its first real cell and on through its first
+  ``grader.check(...)``, which reports on the (unanswered) exercise.
 - A failing install (a repository that does not exist): the cell stops with one sentence naming
   what it tried to install and what to check; none of pip's or git's output is shown, and the
   next cell does not run.
@@ -34,15 +37,17 @@ from nbclient.exceptions import CellExecutionError
 from dreamlib import course
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = sorted((ROOT / "notebooks").glob("*.ipynb"))[0]
-#: What Colab has installed (the heavy dependencies of dreamlib, and its ipywidgets and kernel).
+NOTEBOOK = (sorted((ROOT / "notebooks" / "student").glob("*.ipynb"))
+            or sorted((ROOT / "notebooks").glob("*.ipynb")))[0]
+#: What Colab has installed of dreamlib's and otter-grader's dependencies, its ipywidgets and kernel.
 COLAB_PACKAGES = ["numpy", "scipy", "matplotlib", "scikit-learn", "scikit-image", "tqdm", "pooch",
+                  "pandas", "nbconvert", "nbformat", "jinja2", "pyyaml", "requests", "click",
                   "ipywidgets==7.7.*", "ipykernel<7"]
 #: Lines that pip or git print when an install fails, and Python's when an import fails.
 INSTALLER_OUTPUT = ("ERROR:", "error:", "fatal:", "git clone", "subprocess-exited-with-error",
                     "Traceback (most recent call last)", "ModuleNotFoundError")
-PROBE = """import importlib.metadata as _metadata, json as _json
-print(_json.dumps({"ipywidgets": widgets.__version__, "dreamlib": dl.__file__,
+PROBE = """import importlib.metadata as _metadata, json as _json, otter as _otter
+print(_json.dumps({"ipywidgets": widgets.__version__, "dreamlib": dl.__file__, "otter": _otter.__version__,
                    "direct_url": _json.loads(_metadata.distribution("dreamlib").read_text("direct_url.json"))}))
 """
 
@@ -89,13 +94,14 @@ def colab(tmp_path_factory):
 
 
 def _setup_cell_installing_from(url):
-    """The first code cell of NOTEBOOK, installing from ``url`` instead of GitHub."""
+    """The first code cell of NOTEBOOK installing from ``url`` instead of GitHub, and its requirement."""
     cells = nbformat.read(NOTEBOOK, as_version=4).cells
     setup = next(cell for cell in cells if cell.cell_type == "code")
     github = f"git+https://github.com/{course.REPOSITORY}@{course.BRANCH}"
     assert setup.source.count(github) == 1, f"{NOTEBOOK.name}'s setup cell should install {github}"
-    setup.source = setup.source.replace(github, f"git+{url}@{course.BRANCH}")
-    return setup
+    local = f"git+{url}@{course.BRANCH}"
+    setup.source = setup.source.replace(github, local)
+    return setup, course.pip_spec().replace(github, local)
 
 
 def _execute(colab, cells):
@@ -123,7 +129,8 @@ def _installed(colab):
 def test_failed_install_stops_with_one_sentence(colab):
     missing = f"file://localhost{colab['home'] / 'missing.git'}"
     before = _installed(colab)
-    cells = [_setup_cell_installing_from(missing), nbformat.v4.new_code_cell("print('ran on')")]
+    setup, requirement = _setup_cell_installing_from(missing)
+    cells = [setup, nbformat.v4.new_code_cell("print('ran on')")]
     notebook, error = _execute(colab, cells)
 
     assert error is not None, "the setup cell should stop when pip cannot install dreamlib"
@@ -132,7 +139,7 @@ def test_failed_install_stops_with_one_sentence(colab):
     assert [e.ename for e in errors] == ["SystemExit"], setup.outputs
     sentence = errors[0].evalue
     print(sentence)
-    assert sentence.startswith(f"Could not install dreamlib @ git+{missing}@{course.BRANCH}: check")
+    assert sentence.startswith(f"Could not install {requirement}: check"), sentence
     assert "\n" not in sentence and sentence.endswith(".") and sentence.count(". ") == 0
     assert "repository" in sentence and "public" in sentence and "online" in sentence
     shown = "".join(o.get("text", "") for o in setup.outputs) + "".join(
@@ -142,20 +149,21 @@ def test_failed_install_stops_with_one_sentence(colab):
     assert _installed(colab) == before
 
 
-def test_setup_cell_installs_dreamlib_keeps_ipywidgets_and_the_first_cell_runs(colab):
+def test_setup_cell_installs_dreamlib_keeps_colab_packages_and_the_first_cells_run(colab):
     before = _installed(colab)
     assert before["ipywidgets"].startswith("7.7."), before["ipywidgets"]
     cells = nbformat.read(NOTEBOOK, as_version=4).cells
     setup_index = next(i for i, cell in enumerate(cells) if cell.cell_type == "code")
-    first_real = next(i for i, cell in enumerate(cells) if i > setup_index and cell.cell_type == "code"
-                      and "parameters" not in cell.metadata.get("tags", []))
-    run = ([_setup_cell_installing_from(f"file://localhost{colab['repository']}")]
-           + cells[setup_index + 1:first_real + 1] + [nbformat.v4.new_code_cell(PROBE)])
-    notebook, error = _execute(colab, run)
+    code = [i for i, cell in enumerate(cells) if i > setup_index and cell.cell_type == "code"]
+    first_real = next(i for i in code if "parameters" not in cells[i].metadata.get("tags", []))
+    last = next((i for i in code if "grader.check(" in cells[i].source), first_real)
+    setup, _ = _setup_cell_installing_from(f"file://localhost{colab['repository']}")
+    notebook, error = _execute(colab, [setup] + cells[setup_index + 1:last + 1]
+                               + [nbformat.v4.new_code_cell(PROBE)])
 
-    assert error is None, f"simulated Colab run failed:\n{error}"
+    assert error is None, f"simulated Colab run of {NOTEBOOK.name} failed:\n{error}"
     after = _installed(colab)
-    assert set(after) - set(before) == {"dreamlib"}
+    assert {"dreamlib", "otter-grader"} <= set(after) - set(before)
     assert {name: after[name] for name in before} == before, "pip changed Colab's packages"
     probe = json.loads(notebook.cells[-1].outputs[0]["text"])
     assert probe["ipywidgets"].startswith("7.7."), probe
@@ -164,8 +172,12 @@ def test_setup_cell_installs_dreamlib_keeps_ipywidgets_and_the_first_cell_runs(c
     assert source["url"] == f"file://localhost{colab['repository']}"
     assert source["vcs_info"] == {"vcs": "git", "requested_revision": course.BRANCH,
                                   "commit_id": colab["head"]}
-    first = notebook.cells[first_real - setup_index]
-    kinds = {o.output_type for o in first.outputs}
-    assert "error" not in kinds and first.execution_count is not None
-    assert any("image/png" in o.get("data", {}) for o in first.outputs) or "stream" in kinds, (
-        f"{NOTEBOOK.name} cell {first_real} ran but showed nothing")
+    ran = notebook.cells[:-1]
+    for index in (first_real, last):
+        cell = ran[index - setup_index]
+        assert cell.execution_count is not None and cell.outputs, (
+            f"{NOTEBOOK.name} cell {index} ran but showed nothing")
+    if last != first_real:  # the grader ran the public tests, which the unanswered exercise fails
+        shown = json.dumps(ran[last - setup_index].outputs)
+        question = cells[last].source.split('"')[1]
+        assert f"{question} results" in shown and "Test case failed" in shown, shown[:2000]

@@ -120,14 +120,14 @@ def test_runs_from_the_current_folder_of_the_checkout(checkout):
 
 def test_student_notebooks_open_themselves_and_other_links_follow(checkout):
     source = cc.notebooks(checkout)[0]
-    student = checkout / "notebooks" / "student" / source.name
+    student = checkout / "notebooks" / "student" / f"copied_{source.name}"
     notebook = json.loads(source.read_text(encoding="utf-8"))
     old = (course.REPOSITORY, course.BRANCH)
     elsewhere = "https://colab.research.google.com/github/someone/else/blob/main/notebooks/x.ipynb"
     notebook["cells"].append({"cell_type": "markdown", "id": "links", "metadata": {}, "source": [
         f"[next]({course.colab_url('02_next.ipynb')}), [code](https://github.com/{old[0]}/blob/"
         f"{old[1]}/dreamlib/course.py), [elsewhere]({elsewhere})"]})
-    student.parent.mkdir()
+    student.parent.mkdir(exist_ok=True)
     # as a generator that copied the source badge unchanged would leave it
     student.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     assert cc.badge_problems(checkout, student, *old) != []
@@ -135,7 +135,7 @@ def test_student_notebooks_open_themselves_and_other_links_follow(checkout):
     _set(checkout, *OTHER)
     assert cc.colab_problems(checkout, *OTHER) == []
     assert cc.colab_badge_url(checkout, student, *OTHER).endswith(
-        f"/blob/{OTHER[1]}/notebooks/student/{source.name}")
+        f"/blob/{OTHER[1]}/notebooks/student/copied_{source.name}")
     links = cc.source(json.loads(student.read_text(encoding="utf-8"))["cells"][-1])
     assert course.colab_url("02_next.ipynb", *OTHER) in links
     assert f"https://github.com/{OTHER[0]}/blob/{OTHER[1]}/dreamlib/course.py" in links
@@ -192,7 +192,7 @@ def test_outside_a_checkout_it_refuses(tmp_path, capsys, monkeypatch):
 
 def test_a_notebook_without_badge_stops_everything(checkout, capsys):
     broken = checkout / "notebooks" / "student" / "broken.ipynb"
-    broken.parent.mkdir()
+    broken.parent.mkdir(exist_ok=True)
     notebook = json.loads(cc.notebooks(checkout)[0].read_text(encoding="utf-8"))
     notebook["cells"][0]["source"] = ["# A title without a badge\n"]
     broken.write_text(json.dumps(notebook, indent=1), encoding="utf-8")

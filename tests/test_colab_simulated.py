@@ -3,8 +3,8 @@
 Colab runs a kernel that has imported ``google.colab``, over a Python that already has numpy,
 scipy, matplotlib, scikit-learn, scikit-image, tqdm, pooch, pandas, nbconvert, ipykernel and
 ipywidgets 7.7 (among much else). This test builds such a virtual environment (``google.colab`` is
-an empty stub package in it), serves this checkout's committed HEAD as a git repository whose
-course branch (``dreamlib.course.BRANCH``) points at it, and runs the setup cell of the first
+an empty stub package in it), serves this checkout's committed HEAD (its tree, as one commit) as a git
+repository whose course branch (``dreamlib.course.BRANCH``) points at it, and runs the setup cell of the first
 student notebook (of the first notebook when there is none) in a kernel of that environment with
 one change: its ``git+https://github.com/OWNER/NAME`` address becomes that repository's
 ``git+file://`` address, so pip's git path (clone, check out the branch, build, install) runs as
@@ -79,9 +79,19 @@ def colab(tmp_path_factory):
         "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Colab (simulated)", "language": "python"}))
 
+    # The course branch of a bare repository: one commit holding the tree of this checkout's HEAD.
+    # (One parentless commit, because the CI clone may be shallow, and pip's partial clone of a
+    # shallow repository never ends.)
     repository = home / "course.git"
     _run("git", "init", "--quiet", "--bare", repository)
-    _run("git", "-C", repository, "fetch", "--quiet", "--no-tags", ROOT, f"HEAD:refs/heads/{course.BRANCH}")
+    _run("git", "-C", repository, "fetch", "--quiet", "--no-tags", "--depth=1", ROOT, "HEAD")
+    tree = _run("git", "-C", repository, "rev-parse", "FETCH_HEAD^{tree}").strip()
+    head = _run("git", "-C", repository, "-c", "user.name=test", "-c", "user.email=test@example.org",
+                "commit-tree", tree, "-m", "this checkout's HEAD").strip()
+    _run("git", "-C", repository, "update-ref", f"refs/heads/{course.BRANCH}", head)
+    _run("git", "-C", repository, "symbolic-ref", "HEAD", f"refs/heads/{course.BRANCH}")
+    for leftover in ("shallow", "FETCH_HEAD"):
+        (repository / leftover).unlink(missing_ok=True)
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith(("DREAMLIB_", "JPY_", "PYTHON", "VIRTUAL_ENV", "MPL"))}
     environment.update(PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -89,8 +99,7 @@ def colab(tmp_path_factory):
     work = home / "work"  # the kernel's folder: not the checkout, whose dreamlib would shadow pip's
     work.mkdir()
     return {"python": python, "venv": venv, "home": home, "kernels": home / "kernels",
-            "repository": repository, "environment": environment, "work": work,
-            "head": _run("git", "-C", ROOT, "rev-parse", "HEAD").strip()}
+            "repository": repository, "environment": environment, "work": work, "head": head}
 
 
 def _setup_cell_installing_from(url):

@@ -309,3 +309,26 @@ def test_code_unit_map_is_a_transformer_that_inverts_exactly(rng):
     assert np.all(code_map.inverse_transform(np.zeros((2, 12))) == 0)  # off stays exactly off
     with pytest.raises(ValueError, match="max_unit"):
         CodeUnitMap(max_unit=1.0).fit(codes)
+
+
+def test_reconstruct_can_return_its_codes(fitted, bars_data):
+    _, X_test, D = bars_data
+    images, codes = fitted.reconstruct(X_test[:5], n_samples=2, return_codes=True, random_state=3)
+    assert codes.shape == (5, len(D))
+    np.testing.assert_array_equal(images, fitted.codes_to_images(codes))
+    np.testing.assert_array_equal(images, fitted.reconstruct(X_test[:5], n_samples=2,
+                                                             random_state=3))
+
+
+def test_means_decode_through_the_inverse_map_at_the_learned_mean(fitted, bars_data):
+    # a Beta unit's mean m (p = sigmoid(logit), with the shape floor) decodes to -s log(1 - m)
+    _, X_test, _ = bars_data
+    machine = fitted.machine_
+    hidden = machine.recognize(fitted.encode(X_test[:4]), sample=True, random_state=0)[0]
+    logits = machine.visible_logits(hidden)
+    m = machine.visible_units_.mean(logits).astype(np.float64)
+    p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+    assert np.abs(m - p).max() < 2e-3  # the mean-parameterised Beta's mean is p
+    k = m.shape[1] // 2
+    expected = fitted.code_map_.scales_ * (-np.log1p(-m[:, :k]) + np.log1p(-m[:, k:]))
+    np.testing.assert_allclose(fitted._decode_mean(hidden), expected, rtol=1e-6)

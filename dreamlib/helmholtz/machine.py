@@ -7,8 +7,8 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
+from ..course import progress_bar
 from .._validation import (
     as_generator,
     boolean,
@@ -221,8 +221,8 @@ class HelmholtzMachine(BaseEstimator):
         X = self._check_X(X, reset=True)
         rng = as_generator(self.random_state)
         total = len(X) * int(self.n_epochs) * int(self.n_init)
-        with tqdm(total=total, desc="wake-sleep", unit="img", disable=not self.progress,
-                  leave=False) as bar, threadpool_limits(self.blas_threads):
+        with progress_bar(total=total, desc="wake-sleep", unit="img", disable=not self.progress,
+                          leave=False) as bar, threadpool_limits(self.blas_threads):
             if self.n_init == 1:
                 _initialize(self, X, rng)
                 for _ in range(int(self.n_epochs)):

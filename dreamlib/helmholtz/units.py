@@ -127,6 +127,10 @@ class VisibleUnits(BaseEstimator):
         """P(unit > 0): 1 for units that never output an exact zero."""
         return np.ones(logits.shape, dtype=np.float64)
 
+    def active_mean(self, logits):
+        """E[x | x > 0]: the mean value of a unit that is on (float64)."""
+        return self.mean(logits).astype(np.float64)
+
 
 class BernoulliUnits(VisibleUnits):
     """Binary visible units, ``p(x = 1) = sigmoid(a)``: one logit per unit.
@@ -257,6 +261,11 @@ class SpikeAndSlabUnits(VisibleUnits):
     def active_probability(self, logits):
         """P(unit > 0) = sigmoid(gate logit), float64."""
         return expit(self._split(logits)[0].astype(np.float64))
+
+    def active_mean(self, logits):
+        """E[x | x > 0]: the slab's mean, float64."""
+        a, b = self.shapes(logits)
+        return a / (a + b)
 
     def sample(self, logits, rng):
         gate = sample_bernoulli(expit(self._split(logits)[0]), rng)

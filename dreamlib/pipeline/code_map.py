@@ -130,7 +130,7 @@ def codes_to_units(codes, scales):
     return -np.expm1(-np.concatenate([positive, negative], axis=1))
 
 
-def units_to_codes(units, scales, max_unit=DEFAULT_MAX_UNIT):
+def units_to_codes(units, scales, max_unit=DEFAULT_MAX_UNIT, active=1.0):
     """The inverse of :func:`codes_to_units`: ``a = s * (log(1 - v_neg) - log(1 - v_pos))``.
 
     Parameters
@@ -140,6 +140,10 @@ def units_to_codes(units, scales, max_unit=DEFAULT_MAX_UNIT):
     max_unit : float, default=1 - 1e-9
         Units are clipped at this value first (1 itself would be an
         infinite code). Only dreams get near it.
+    active : float or ndarray of shape (n_samples, 2 * k), default=1.0
+        Weights each unit's magnitude before the parts are combined: 0/1
+        gates, or the probability that a unit is on (see
+        :meth:`SparseHelmholtz.reconstruct <dreamlib.SparseHelmholtz.reconstruct>`).
 
     Returns
     -------
@@ -163,12 +167,18 @@ def units_to_codes(units, scales, max_unit=DEFAULT_MAX_UNIT):
         raise ValueError(f"max_unit must be in (0, 1), got {max_unit!r}.")
     if units.min() < 0 or units.max() > 1:
         raise ValueError("units must hold values in [0, 1].")
-    magnitude = -np.log1p(-np.minimum(units, max_unit))
+    magnitude = active * -np.log1p(-np.minimum(units, max_unit))
     return scales * (magnitude[:, :k] - magnitude[:, k:])
 
 
 def expected_codes(alpha, beta, scales, max_unit=DEFAULT_MAX_UNIT, active=1.0):
     """Mean code when each active unit is Beta(alpha, beta): ``active * s * (digamma(alpha + beta) - digamma(beta))``.
+
+    The exact mean under a Beta model of the units. :class:`SparseHelmholtz`
+    does not decode with it: a machine learns each unit's *mean* by the delta
+    rule but not its spread (the Beta's concentration is fixed), and this
+    mean code depends on the spread (it grows without bound as ``beta`` -> 0);
+    the machine decodes the inverse map at the learned mean instead.
 
     For ``v ~ Beta(alpha, beta)``, ``E[-log(1 - v)] = digamma(alpha + beta) -
     digamma(beta)``; the code is the positive part's magnitude minus the
@@ -259,13 +269,11 @@ class CodeUnitMap(TransformerMixin, BaseEstimator):
         return codes_to_units(self._check_width(codes, "codes", self.n_features_in_),
                               self.scales_)
 
-    def inverse_transform(self, units):
-        """Units (n_samples, 2 k) in [0, 1] -> codes (n_samples, k), the exact inverse."""
+    def inverse_transform(self, units, active=1.0):
+        """Units (n_samples, 2 k) in [0, 1] -> codes (n_samples, k), the exact inverse.
+
+        ``active`` weights each unit's magnitude (see :func:`units_to_codes`).
+        """
         check_is_fitted(self)
         return units_to_codes(self._check_width(units, "units", 2 * self.n_features_in_),
-                              self.scales_, self.max_unit)
-
-    def mean_codes(self, alpha, beta, active=1.0):
-        """The mean code of Beta-distributed units: :func:`expected_codes` with these scales."""
-        check_is_fitted(self)
-        return expected_codes(alpha, beta, self.scales_, self.max_unit, active)
+                              self.scales_, self.max_unit, active)

@@ -56,15 +56,21 @@ class SparseHelmholtz(BaseEstimator):
       units each unit is exactly 0 unless its gate opens, so dreamed codes are
       as sparse as the machine believes codes are.
     * ``dream(visible="mean")`` samples the gates and decodes each open unit
-      at its mean magnitude: as sparse as a sample, smoother to look at.
-    * ``reconstruct`` and ``generate_from_top`` decode the *mean* code
-      (:func:`~dreamlib.pipeline.expected_codes`), the expectation over the
-      gates too. It is dense — every atom whose gate has any chance of
-      opening contributes a little — because it averages many sparse codes
-      with different supports; it is the reconstruction with the smallest
-      expected squared error. ``reconstruct(..., sparse=True)`` samples the
-      gates instead. With ``units="beta"`` nothing is ever exactly zero and
-      every decoded code is dense.
+      at its mean: as sparse as a sample, smoother to look at.
+    * ``reconstruct`` and ``generate_from_top`` weight every unit by the
+      probability that its gate is open instead of sampling the gate. That
+      is dense — every atom whose gate has any chance of opening contributes
+      a little — because it averages many sparse codes with different
+      supports; averaging is what lowers the squared error.
+      ``reconstruct(..., sparse=True)`` samples the gates instead. With
+      ``units="beta"`` nothing is ever exactly zero and every decoded code is
+      dense.
+
+    A unit's "mean" is decoded through the inverse map, ``-s log(1 - m)``
+    with ``m`` the unit's mean value when on: the delta rule fits ``m`` to
+    the data, but not the spread of the Beta (its concentration is fixed),
+    and the exact mean code (:func:`~dreamlib.pipeline.expected_codes`)
+    depends on that spread.
 
     Parameters
     ----------
@@ -238,13 +244,14 @@ class SparseHelmholtz(BaseEstimator):
 
     # ------------------------------------------------------------ using it
     def _decode_mean(self, hidden, rng=None):
-        """Codes given the first hidden layer: mean magnitudes; gates sampled with ``rng``, else their mean."""
+        """Codes given the first hidden layer: each unit's learned mean through the inverse map,
+        weighted by its gate (sampled with ``rng``, else its probability)."""
         logits = self.machine_.visible_logits(hidden)
         units = self.machine_.visible_units_
         active = units.active_probability(logits)
         if rng is not None:
             active = (rng.random(active.shape) < active).astype(np.float64)
-        return self.code_map_.mean_codes(*units.shapes(logits), active=active)
+        return self.code_map_.inverse_transform(units.active_mean(logits), active=active)
 
     def dream(self, n_samples, visible="sample", return_codes=False, random_state=None):
         """Dreams: the machine dreams units, the inverse map and the dictionary make images.
@@ -276,7 +283,7 @@ class SparseHelmholtz(BaseEstimator):
         images = self.codes_to_images(codes)
         return (images, codes) if return_codes else images
 
-    def reconstruct(self, X, n_samples=1, sparse=False, random_state=None):
+    def reconstruct(self, X, n_samples=1, sparse=False, return_codes=False, random_state=None):
         """Reconstruct images through the machine: encode, recognise, decode the mean code.
 
         The first hidden layer is sampled from the recognition model; the
@@ -291,22 +298,28 @@ class SparseHelmholtz(BaseEstimator):
         sparse : bool, default=False
             Sample the gates (mean magnitudes on the open ones) instead of
             taking their mean: a sparse code per recognition sample.
+        return_codes : bool, default=False
+            Also return the reconstructed codes (before the dictionary).
         random_state : None, int or numpy.random.Generator
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features)
+        images : ndarray of shape (n_samples, n_features)
+        codes : ndarray of shape (n_samples, n_components), only if ``return_codes``
         """
         check_is_fitted(self, "machine_")
         check_positive(n_samples, "n_samples", integer=True)
         boolean(sparse, "sparse")
+        boolean(return_codes, "return_codes")
         units = self.encode(X)
         rng = method_rng(self, random_state)
         codes = 0.0
         for _ in range(n_samples):
             hidden = self.machine_.recognize(units, sample=True, random_state=rng)[0]
             codes = codes + self._decode_mean(hidden, rng if sparse else None)
-        return self.codes_to_images(codes / n_samples)
+        codes = codes / n_samples
+        images = self.codes_to_images(codes)
+        return (images, codes) if return_codes else images
 
     def generate_from_top(self, top, random_state=None):
         """Mean images generated from given top-layer states (e.g. one neuron on).

@@ -236,7 +236,8 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     colorbar : bool, default=False
         Add a colour bar; only with a shared scale (per-tile colours have no common value).
     zoom : int, optional
-        Screen pixels per image pixel for a new figure (default: as large as fits, up to 4).
+        Screen pixels per image pixel for a new figure (default: as large as fits, up to 4;
+        more for images under 12 pixels, so each is :data:`MIN_TILE_PX` wide).
     pad : int, default=1
 
     Returns
@@ -326,7 +327,7 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
     per_row : int, default=1
         Panels side by side.
     zoom : int, optional
-        Screen pixels per image pixel (default: as large as fits, up to 4).
+        Screen pixels per image pixel (default: as large as fits, up to 4; more for tiny images).
     suptitle : str, optional
     **options
         :func:`show_tiles` options shared by all panels (``ncols``, ``vmin``,
@@ -486,7 +487,7 @@ def animation(frames, shape=None, titles=None, interval=200, ncols=8, cmap="gray
     cmap, vmin, vmax
         One colour scale for every image of every frame.
     zoom : int, optional
-        Screen pixels per image pixel (default: as large as fits, up to 4).
+        Screen pixels per image pixel (default: as large as fits, up to 4; more for tiny images).
 
     Returns
     -------

@@ -80,7 +80,7 @@ def bernoulli_log_prob(x, logits):
     >>> float(np.exp(bernoulli_log_prob(np.array([1.0, 0.0]), np.array([0.0, 0.0]))))
     0.25
     """
-    return np.sum(x * logits + log_expit(-logits), axis=-1)
+    return (x * logits + log_expit(-logits)).sum(axis=-1)
 
 
 def sample_bernoulli(p, rng):

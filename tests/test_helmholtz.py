@@ -365,3 +365,37 @@ def test_methods_before_fit_raise():
 
     with pytest.raises(NotFittedError):
         HelmholtzMachine([16, 4]).dream(3)
+
+
+# ----------------------------------------------------------------- restarts
+def _starts_by_hand(X, seed, n_init, settings, epochs_first, n_epochs):
+    """n_init's documented procedure written out with the public API."""
+    rng = np.random.default_rng(seed)
+    scored = X[rng.permutation(len(X))[:2000]]
+    machines, scores = [], []
+    for _ in range(n_init):
+        hm = HelmholtzMachine([16, 6, 1], progress=False, random_state=int(rng.integers(2**31)),
+                              **settings)
+        for _ in range(epochs_first):
+            hm.partial_fit(X)
+        machines.append(hm)
+        scores.append(hm.log_likelihood(scored, n_samples=100, random_state=0).mean())
+    best = machines[int(np.argmax(scores))]
+    for _ in range(n_epochs - epochs_first):
+        best.partial_fit(X)
+    return best, scores
+
+
+@pytest.mark.parametrize("init_epochs", [None, 1])
+def test_n_init_keeps_the_start_that_models_its_training_data_best(init_epochs):
+    X = hinton_bars(500, random_state=4)
+    settings = dict(optimizer="sgd", learning_rate=0.5, batch_size=25)
+    hm = HelmholtzMachine([16, 6, 1], n_epochs=3, n_init=3, init_epochs=init_epochs,
+                          progress=False, random_state=11, **settings).fit(X)
+    best, scores = _starts_by_hand(X, 11, 3, settings, init_epochs or 3, 3)
+    np.testing.assert_allclose(hm.init_log_likelihoods_, scores)
+    assert len(set(np.round(scores, 6))) == 3  # the starts differ
+    for a, b in zip(hm.generative_weights_ + hm.recognition_weights_,
+                    best.generative_weights_ + best.recognition_weights_):
+        np.testing.assert_array_equal(a, b)
+    assert hm.n_updates_ == best.n_updates_ == 3 * 20 and len(hm.history_["elbo"]) == 3

@@ -98,6 +98,10 @@ class HelmholtzMachine(BaseEstimator):
         importance-sampled log-likelihood of (up to 2,000 of) its training
         images is highest is kept. Wake-sleep has local optima; this is the
         usual remedy, and it never looks at anything but the training data.
+    init_epochs : int, optional
+        With ``n_init > 1``: epochs each start is trained before the best is
+        chosen; the best then trains on to ``n_epochs``. Default: all of them.
+        Which start wins is usually clear after an epoch or two.
     blas_threads : int or None, default=1
         Threads for linear algebra while training (one is usually fastest for
         minibatch products); None leaves the library's default.
@@ -152,6 +156,7 @@ class HelmholtzMachine(BaseEstimator):
         "n_importance": positive(integer=True),
         "init_scale": positive(allow_zero=True),
         "n_init": positive(integer=True),
+        "init_epochs": positive(integer=True, optional=True),
         "blas_threads": positive(integer=True, optional=True),
         "progress": boolean,
         "random_state": random_state,
@@ -161,7 +166,8 @@ class HelmholtzMachine(BaseEstimator):
                  beta_parameterization="mean", beta_concentration=10.0, n_epochs=20,
                  batch_size=100, learning_rate=None, learning_rate_decay=0.0,
                  optimizer="adam", l1=0.0, algorithm="wake-sleep", n_importance=5,
-                 init_scale=0.1, n_init=1, blas_threads=1, progress=True, random_state=None):
+                 init_scale=0.1, n_init=1, init_epochs=None, blas_threads=1, progress=True,
+                 random_state=None):
         self.layer_sizes = layer_sizes
         self.units = units
         self.beta_parameterization = beta_parameterization
@@ -176,6 +182,7 @@ class HelmholtzMachine(BaseEstimator):
         self.n_importance = n_importance
         self.init_scale = init_scale
         self.n_init = n_init
+        self.init_epochs = init_epochs
         self.blas_threads = blas_threads
         self.progress = progress
         self.random_state = random_state
@@ -220,7 +227,9 @@ class HelmholtzMachine(BaseEstimator):
         check_params(self)
         X = self._check_X(X, reset=True)
         rng = as_generator(self.random_state)
-        total = len(X) * int(self.n_epochs) * int(self.n_init)
+        epochs, first = int(self.n_epochs), min(int(self.init_epochs or self.n_epochs),
+                                                int(self.n_epochs))
+        total = len(X) * (epochs if self.n_init == 1 else self.n_init * first + epochs - first)
         with progress_bar(total=total, desc="wake-sleep", unit="img", disable=not self.progress,
                           leave=False) as bar, threadpool_limits(self.blas_threads):
             if self.n_init == 1:
@@ -228,7 +237,7 @@ class HelmholtzMachine(BaseEstimator):
                 for _ in range(int(self.n_epochs)):
                     train_epoch(self, X, rng, _learning_rate(self), bar)
             else:
-                _keep_best_start(self, X, rng, bar)
+                _keep_best_start(self, X, rng, bar, first)
         return self
 
     def partial_fit(self, X, y=None):
@@ -333,11 +342,12 @@ class HelmholtzMachine(BaseEstimator):
         return likelihood.exact_log_likelihood(self, self._check_X(X), max_hidden)
 
 
-def _keep_best_start(machine, X, rng, bar):
+def _keep_best_start(machine, X, rng, bar, first_epochs):
     """Train ``n_init`` copies from different starts; keep the one that models X best.
 
-    Each start is scored by its importance-sampled log-likelihood (100 samples) of up to
-    2,000 training images, the same images and samples for every start.
+    Each start is trained ``first_epochs`` epochs and scored by its importance-sampled
+    log-likelihood (100 samples) of up to 2,000 training images, the same images and samples
+    for every start; the best trains on to ``n_epochs``.
     """
     scored = X[rng.permutation(len(X))[:2000]]
     best, scores = None, []
@@ -345,11 +355,13 @@ def _keep_best_start(machine, X, rng, bar):
         start = clone(machine).set_params(n_init=1, progress=False,
                                           random_state=int(rng.integers(2**31)))
         _initialize(start, X, as_generator(start.random_state))
-        for _ in range(int(machine.n_epochs)):
+        for _ in range(first_epochs):
             train_epoch(start, X, start._rng, _learning_rate(start), bar)
         scores.append(float(start.log_likelihood(scored, n_samples=100, random_state=0).mean()))
         if best is None or scores[-1] > max(scores[:-1]):
             best = start
+    for _ in range(int(machine.n_epochs) - first_epochs):
+        train_epoch(best, X, best._rng, _learning_rate(best), bar)
     machine.__dict__.update({k: v for k, v in vars(best).items() if k.endswith("_")})
     machine._rng = best._rng
     machine.init_log_likelihoods_ = scores

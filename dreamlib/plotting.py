@@ -35,7 +35,8 @@ MAX_WIDTH_PX = 880
 MAX_HEIGHT_PX = 900
 #: Largest number of screen pixels per image pixel a mosaic is enlarged to...
 MAX_ZOOM = 4
-#: ...unless its tiles are so small that they need more to be this many screen pixels wide.
+#: Smaller images are enlarged (each pixel repeated) before tiling, to be about this wide on
+#: screen, while the gaps stay thin.
 MIN_TILE_PX = 48
 #: Colours the tile gaps may take; :func:`gap_color` picks the one farthest from the colour map.
 GAP_CANDIDATES = ("#2f7fd0", "#e8a33d", "#2ca02c", "#a05ad0")
@@ -129,10 +130,20 @@ def _scaling(images, symmetric, scale, vmin, vmax, colorbar=False):
     return images, (float(low), float(high))
 
 
-def _mosaic(images, shape, ncols, pad):
+def _upsampling(images, shape):
+    """How many times tiny images are repeated per pixel, so that they reach :data:`MIN_TILE_PX`."""
+    side = max(shape if shape is not None else infer_shape(images.shape[1]))
+    return max(1, -(-MIN_TILE_PX // (MAX_ZOOM * side)))
+
+
+def _mosaic(images, shape, ncols, pad, upsample=1):
     h, w = shape if shape is not None else infer_shape(images.shape[1])
     if h * w != images.shape[1]:
         raise ValueError(f"shape {(h, w)} does not hold {images.shape[1]} pixels per image.")
+    if upsample > 1:
+        images = images.reshape(-1, h, w).repeat(upsample, axis=1).repeat(upsample, axis=2)
+        h, w = h * upsample, w * upsample
+        images = images.reshape(len(images), h * w)
     n = len(images)
     ncols = min(ncols or int(np.ceil(np.sqrt(n))), max(n, 1))
     nrows = int(np.ceil(n / ncols))
@@ -178,16 +189,10 @@ def tile(images, shape=None, ncols=None, pad=1, symmetric=True, scale=None):
     return _mosaic(scaled, shape, ncols, pad)
 
 
-def _fit_zoom(width_px, height_px, tile_px, max_width=MAX_WIDTH_PX, max_height=MAX_HEIGHT_PX):
-    """Screen pixels per image pixel: the largest whole number that keeps the figure in bounds,
-    at most :data:`MAX_ZOOM` (more for tiles smaller than :data:`MIN_TILE_PX` / MAX_ZOOM)."""
+def _fit_zoom(width_px, height_px, max_width=MAX_WIDTH_PX, max_height=MAX_HEIGHT_PX):
+    """Screen pixels per image pixel: the largest whole number that keeps the figure in bounds."""
     fits = min(max_width // max(width_px, 1), max_height // max(height_px, 1))
-    return int(max(1, min(max(MAX_ZOOM, MIN_TILE_PX // max(tile_px, 1)), fits)))
-
-
-def _tile_px(images, shape):
-    """The longer side, in pixels, of one image."""
-    return max(shape if shape is not None else infer_shape(images.shape[1]))
+    return int(max(1, min(MAX_ZOOM, fits)))
 
 
 def _interpolation(ax, image_shape):
@@ -236,8 +241,9 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     colorbar : bool, default=False
         Add a colour bar; only with a shared scale (per-tile colours have no common value).
     zoom : int, optional
-        Screen pixels per image pixel for a new figure (default: as large as fits, up to 4;
-        more for images under 12 pixels, so each is :data:`MIN_TILE_PX` wide).
+        Screen pixels per image pixel for a new figure (default: as large as fits, up to 4).
+        Images under 12 pixels are first enlarged by repeating pixels, so that they reach
+        :data:`MIN_TILE_PX` on screen while the gaps stay thin.
     pad : int, default=1
 
     Returns
@@ -254,11 +260,12 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     """
     images = _as_images(images)
     scaled, (low, high) = _scaling(images, symmetric, scale, vmin, vmax, colorbar)
-    mosaic = _mosaic(scaled, shape, ncols, pad)
     cax = None
     if ax is None:
-        _, (ax,), (cax,) = _panel_figure([mosaic.shape], [title], 1, zoom, [colorbar],
-                                         tile_px=_tile_px(images, shape))
+        mosaic = _mosaic(scaled, shape, ncols, pad, upsample=_upsampling(images, shape))
+        _, (ax,), (cax,) = _panel_figure([mosaic.shape], [title], 1, zoom, [colorbar])
+    else:
+        mosaic = _mosaic(scaled, shape, ncols, pad)
     artist = _draw_mosaic(ax, mosaic, low, high, cmap)
     if title:
         ax.set_title(title, fontsize=10)
@@ -270,13 +277,12 @@ def show_tiles(images, shape=None, ncols=None, title=None, ax=None, symmetric=Tr
     return ax
 
 
-def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None, tile_px=MAX_ZOOM):
+def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None):
     """A figure with one axes per mosaic shape, each at ``zoom`` screen pixels per pixel.
 
     Panels go left to right, ``per_row`` to a row; a column is as wide as its widest
     panel (plus its colour bar), a row as tall as its tallest panel plus its longest
-    title. ``tile_px`` is the side of the smallest image shown (see :func:`_fit_zoom`).
-    Returns the figure, the axes and the colour-bar axes (None where none).
+    title. Returns the figure, the axes and the colour-bar axes (None where none).
     """
     dpi = plt.rcParams["figure.dpi"]
     n = len(shapes)
@@ -288,7 +294,7 @@ def _panel_figure(shapes, titles, per_row, zoom, colorbars, suptitle=None, tile_
                   for c in range(min(per_row, n))]
         row_px = [max(shapes[i][0] for i in range(n) if cells[i][0] == r) for r in range(nrows)]
         spare = (_PANEL_GAP_IN * (len(col_px) - 1) + max(bar_in) * len(col_px)) * dpi
-        zoom = _fit_zoom(sum(col_px), sum(row_px), tile_px, max_width=MAX_WIDTH_PX - spare)
+        zoom = _fit_zoom(sum(col_px), sum(row_px), max_width=MAX_WIDTH_PX - spare)
     size = [((h * zoom + 0.01) / dpi, (w * zoom + 0.01) / dpi) for h, w in shapes]
     lines = [len(t.split("\n")) if t else 0 for t in titles]
     col_in = [max(size[i][1] + bar_in[i] for i in range(n) if cells[i][1] == c)
@@ -327,7 +333,8 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
     per_row : int, default=1
         Panels side by side.
     zoom : int, optional
-        Screen pixels per image pixel (default: as large as fits, up to 4; more for tiny images).
+        Screen pixels per image pixel (default: as large as fits, up to 4;
+        tiny images are enlarged as in :func:`show_tiles`).
     suptitle : str, optional
     **options
         :func:`show_tiles` options shared by all panels (``ncols``, ``vmin``,
@@ -347,7 +354,7 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
     """
     if not isinstance(panels, dict) or not panels:
         raise TypeError("panels must be a non-empty dict of title -> images (or (images, options)).")
-    prepared, tile_sides = [], []
+    prepared = []
     for title, value in panels.items():
         images, own = value if isinstance(value, tuple) else (value, {})
         settings = {**options, **own}
@@ -360,12 +367,11 @@ def show_tile_panels(panels, per_row=1, zoom=None, suptitle=None, **options):
                                   settings.get("scale"), settings.get("vmin"),
                                   settings.get("vmax"), settings.get("colorbar", False))
         mosaic = _mosaic(scaled, settings.get("shape"), settings.get("ncols"),
-                         settings.get("pad", 1))
+                         settings.get("pad", 1), _upsampling(images, settings.get("shape")))
         prepared.append((title, mosaic, limits, settings))
-        tile_sides.append(_tile_px(images, settings.get("shape")))
     fig, axes, caxes = _panel_figure(
         [m.shape for _, m, _, _ in prepared], [t for t, *_ in prepared], per_row, zoom,
-        [bool(s.get("colorbar")) for *_, s in prepared], suptitle, tile_px=min(tile_sides))
+        [bool(s.get("colorbar")) for *_, s in prepared], suptitle)
     for ax, cax, (title, mosaic, (low, high), settings) in zip(axes, caxes, prepared):
         artist = _draw_mosaic(ax, mosaic, low, high, settings.get("cmap", "gray"))
         ax.set_title(title, fontsize=10)
@@ -487,7 +493,8 @@ def animation(frames, shape=None, titles=None, interval=200, ncols=8, cmap="gray
     cmap, vmin, vmax
         One colour scale for every image of every frame.
     zoom : int, optional
-        Screen pixels per image pixel (default: as large as fits, up to 4; more for tiny images).
+        Screen pixels per image pixel (default: as large as fits, up to 4;
+        tiny images are enlarged as in :func:`show_tiles`).
 
     Returns
     -------
@@ -501,9 +508,9 @@ def animation(frames, shape=None, titles=None, interval=200, ncols=8, cmap="gray
         raise ValueError(f"frames must be (n_frames, n_images, h*w), got shape {frames.shape}.")
     if titles is not None and len(titles) != len(frames):
         raise ValueError(f"titles must have one entry per frame ({len(frames)}), got {len(titles)}.")
-    mosaics = [_mosaic(frame, shape, ncols, 1) for frame in frames]
+    mosaics = [_mosaic(frame, shape, ncols, 1, _upsampling(frame, shape)) for frame in frames]
     fig, (ax,), _ = _panel_figure([mosaics[0].shape], [titles[0] if titles else ""], 1, zoom,
-                                  [False], tile_px=_tile_px(frames[0], shape))
+                                  [False])
     artist = _draw_mosaic(ax, mosaics[0], vmin, vmax, cmap, interpolation="nearest")
     title = ax.set_title(titles[0] if titles else "", fontsize=10)
 

@@ -209,11 +209,15 @@ def test_animation_frames_are_mosaics_and_its_figure_is_closed():
         plotting.animation(np.stack([images, images]), titles=["only one"])
 
 
-def test_tiny_images_are_enlarged_to_a_readable_size():
-    """4x4 bar images drawn at 4 screen pixels per pixel would be 16-pixel specks."""
+def test_tiny_images_are_enlarged_to_a_readable_size_with_thin_gaps():
+    """4x4 bar images at 4 screen pixels per pixel would be 16-pixel specks; enlarged 10x their
+    gaps would be 10 pixels thick. Each pixel is repeated instead, then the mosaic is zoomed."""
     images = np.random.default_rng(0).random((32, 16))
     ax = plotting.show_tiles(images, ncols=16, vmin=0, vmax=1)
-    ax.figure.canvas.draw()
-    zoom = round(ax.get_window_extent().width / (16 * 5 + 1))
-    # as large as the notebook's width allows (81 pixels wide, 10x = 810), up to MIN_TILE_PX tiles
-    assert zoom == min(plotting.MIN_TILE_PX // 4, plotting.MAX_WIDTH_PX // 81) == 10
+    is_gap = is_color(render(ax.figure), plotting.gap_color("gray"))
+    columns = is_gap[crop(is_gap)].mean(axis=0) > 0.9          # the vertical gap lines
+    runs = np.split(columns, np.flatnonzero(np.diff(columns.astype(int))) + 1)
+    gap_widths = [len(r) for r in runs if r[0]]
+    tile_widths = [len(r) for r in runs if not r[0]]
+    assert len(tile_widths) == 16 and min(tile_widths) >= plotting.MIN_TILE_PX - 4
+    assert max(gap_widths) <= plotting.MAX_ZOOM

@@ -77,6 +77,73 @@ def update_dictionary(D, X, A, eta):
 """,
         "reference_is_right": True,
     },
+    "neuron_drawing": {
+        "notebook": "06_neuron_isolation",
+        "wrong": {
+            "bias left out": """
+def neuron_drawing(G, b, i):
+    return expit(G[i])
+""",
+            "every neuron on (all rows of G summed)": """
+def neuron_drawing(G, b, i):
+    return expit(G.sum(axis=0) + b)
+""",
+            "logistic sign flipped": """
+def neuron_drawing(G, b, i):
+    return expit(-(G[i] + b))
+""",
+            "no logistic (the logits returned)": """
+def neuron_drawing(G, b, i):
+    return G[i] + b
+""",
+        },
+        # A machine of the right shape, its generative weights and biases set to G and b.
+        "reference": """
+from dreamlib.helmholtz import isolated_generations as isolate
+def neuron_drawing(G, b, i):
+    machine = dl.HelmholtzMachine([G.shape[1], G.shape[0]], n_epochs=1, progress=False, random_state=0)
+    machine.fit((np.arange(4 * G.shape[1]).reshape(4, -1) % 2).astype(float))
+    machine.generative_weights_[0] = G
+    machine.generative_biases_[0] = b
+    return isolate(machine)[i]
+""",
+        "reference_is_right": True,
+    },
+    "mean_pairwise_correlation": {
+        "notebook": "06_neuron_isolation",
+        "wrong": {
+            "rows not centred (cosine similarity)": """
+def mean_pairwise_correlation(images):
+    unit = images / np.linalg.norm(images, axis=1, keepdims=True)
+    C = unit @ unit.T
+    return C[np.triu_indices(len(C), k=1)].mean()
+""",
+            "diagonal included": """
+def mean_pairwise_correlation(images):
+    centred = images - images.mean(axis=1, keepdims=True)
+    unit = centred / np.linalg.norm(centred, axis=1, keepdims=True)
+    return (unit @ unit.T).mean()
+""",
+            "columns centred instead of rows": """
+def mean_pairwise_correlation(images):
+    centred = images - images.mean(axis=0, keepdims=True)
+    unit = centred / np.linalg.norm(centred, axis=1, keepdims=True)
+    C = unit @ unit.T
+    return C[np.triu_indices(len(C), k=1)].mean()
+""",
+            "correlations between pixels (np.corrcoef of the columns)": """
+def mean_pairwise_correlation(images):
+    C = np.corrcoef(images.T)
+    return C[np.triu_indices(len(C), k=1)].mean()
+""",
+        },
+        "reference": """
+import dreamlib.metrics as measures
+def mean_pairwise_correlation(images):
+    return measures.mean_pairwise_correlation(images)
+""",
+        "reference_is_right": True,
+    },
 }
 
 ANSWERS["window"] = {

@@ -469,3 +469,71 @@ def prepare_copies(notebooks, root):
             "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nbformat.write(nb, str(target / Path(path).name))
     return target
+
+
+# A student's exercise and its Otter check -----------------------------------------------------
+
+JS_CELL_INDEX = """(text) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells.get(i).sharedModel.getSource().includes(text)) return i;
+  }
+  return -1;
+}"""
+
+JS_CELL_TEXT = """(i) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cell = panel.content.model.cells.get(i);
+  const out = panel.content.widgets[i].node.querySelector('.jp-OutputArea');
+  return {source: cell.sharedModel.getSource(), count: cell.executionCount,
+          output: out ? out.innerText : ''};
+}"""
+
+
+def _cell_index(page, text):
+    index = page.evaluate(JS_CELL_INDEX, text)
+    if index < 0:
+        raise NotebookRunError(f"no cell contains {text!r}")
+    return index
+
+
+def _wait_ran(page, indices, before, timeout):
+    """Wait until each cell in ``indices`` has a new execution count and the kernel is idle."""
+    def ran():
+        state = page.evaluate(JS_NOTEBOOK_STATE)
+        cells = [state["cells"][i] for i in indices]
+        return (state["kernel"] == "idle" and all(c["prompt"] != "[*]:" for c in cells)
+                and all(c["execution_count"] not in (None, before.get(i)) for i, c in zip(indices, cells)))
+    _wait(page, ran, timeout, f"cells {indices} to run", poll=0.3)
+
+
+def run_cells_containing(page, texts, timeout=120):
+    """Run, in order, the cells whose sources contain ``texts`` (as the Run menu would, one by one)."""
+    for text in texts:
+        index = _cell_index(page, text)
+        before = {index: page.evaluate(JS_CELL_TEXT, index)["count"]}
+        page.evaluate("(i) => { const p = window.jupyterapp.shell.currentWidget;"
+                      " p.content.activeCellIndex = i; p.content.mode = 'command'; }", index)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+        _wait_ran(page, [index], before, timeout)
+
+
+def answer_and_check(page, answer_marker, source, timeout=120):
+    """Type ``source`` into the answer cell (found by ``answer_marker``), then Shift+Enter twice:
+    the answer cell runs, then the ``grader.check`` cell below it. Returns that check's output text."""
+    index = _cell_index(page, answer_marker)
+    before = {i: page.evaluate(JS_CELL_TEXT, i)["count"] for i in (index, index + 1)}
+    if "grader.check" not in page.evaluate(JS_CELL_TEXT, index + 1)["source"]:
+        raise NotebookRunError("the cell after the answer cell is not its grader.check cell")
+    editor = page.locator(f"{PANEL} .jp-Cell").nth(index).locator(".cm-content")
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)  # as pasted: no auto-indent on top of the answer's own
+    typed = page.evaluate(JS_CELL_TEXT, index)["source"]
+    if typed.strip() != source.strip():
+        raise NotebookRunError(f"the answer cell holds {typed!r}, not the typed answer")
+    page.keyboard.press("Shift+Enter")   # runs the answer, selects the check cell
+    page.keyboard.press("Shift+Enter")   # runs the check
+    _wait_ran(page, [index, index + 1], before, timeout)
+    return page.evaluate(JS_CELL_TEXT, index + 1)["output"]

@@ -192,7 +192,8 @@ def _grade(assignment, question, source, tmp_path):
     cwd = os.getcwd()
     os.chdir(tmp_path)  # otter writes its log next to the notebook
     try:
-        result = otter.Notebook(tests_dir=str(tests)).check(question, global_env=env)
+        with np.errstate(all="ignore"):  # a wrong answer may divide by zero: its grade says so
+            result = otter.Notebook(tests_dir=str(tests)).check(question, global_env=env)
     finally:
         os.chdir(cwd)
     return result.grade, repr(result)

@@ -98,3 +98,40 @@ def test_notebook_in_jupyterlab(lab, browser, notebook):
     assert result["explorers"], "no explorer was exercised"
     for anim in result["animations"]:
         assert anim["frames"] >= 2 and anim["frame_after"] != anim["frame_before"]
+
+
+#: The student notebook whose first exercise the test answers, right and wrong (issue 9).
+STUDENT = ROOT / "notebooks" / "student" / "01_bars_sanity_check.ipynb"
+RIGHT_ANSWER = '''def lca_step(u, b, G, lam, step):
+    a = dl.sparse_coding.soft_threshold(u, lam)
+    return u + step * (b - u - a @ G + a)
+'''
+WRONG_ANSWER = '''def lca_step(u, b, G, lam, step):
+    a = dl.sparse_coding.soft_threshold(u, lam)
+    return u + step * (b - u + a @ G - a)
+'''
+
+
+def test_student_checks_an_answer_in_jupyterlab(lab, browser):
+    """A student notebook opens; a right answer passes its grader.check, a wrong one fails, saying why."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bs.prepare_copies([STUDENT], lab.root_dir / "student")
+    page = browser.new_page()
+    try:
+        bs.open_notebook(page, lab, f"student/notebooks/{STUDENT.name}", timeout=120)
+        bs.run_cells_containing(page, ["import dreamlib as dl", "grader = dl.grading.grader("])
+        right = bs.answer_and_check(page, "def lca_step(", RIGHT_ANSWER)
+        wrong = bs.answer_and_check(page, "def lca_step(", WRONG_ANSWER)
+        check = page.locator(f"{bs.PANEL} .jp-Cell").nth(
+            page.evaluate(bs.JS_CELL_INDEX, 'grader.check("lca_step")'))
+        check.screenshot(path=str(ARTIFACTS / "student-01-wrong-answer.png"))
+    except bs.NotebookRunError as exc:
+        (ARTIFACTS / "jupyterlab-server.log").write_text(lab.log())
+        pytest.fail(f"{exc}\n(jupyterlab-server.log in {ARTIFACTS})")
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+    print(f"\nright answer:\n{right}\nwrong answer:\n{wrong}")
+    assert "lca_step passed" in right and "failed" not in right, right
+    assert "Test case failed" in wrong and "lca_step passed" not in wrong, wrong
+    assert "Hint: the update is u + step * (b - u - a @ G + a)" in wrong, wrong

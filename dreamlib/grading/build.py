@@ -70,13 +70,20 @@ def _run_otter_assign(source, result, run_tests):
 
 
 def student_version(notebook, name):
-    """Point the title cell's Colab badge at the student copy; number the cells for stable diffs."""
+    """Fit ``otter assign``'s student notebook for ``notebooks/student/``.
+
+    The title cell's Colab badge opens the student copy itself, links up out of
+    ``notebooks/`` gain one level, and the cells are numbered so that a rebuild
+    gives the same file.
+    """
     badge = notebook.cells[0]
     own, student = course.colab_url(name), course.colab_url(f"student/{name}")
     if own not in badge.source:
         raise ValueError(f"{name}: the title cell has no Colab badge for {own}")
     badge.source = badge.source.replace(own, student)
     for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace("](../", "](../../")
         cell.id = f"cell-{index:03d}"
     return notebook
 

@@ -144,6 +144,41 @@ def mean_pairwise_correlation(images):
 """,
         "reference_is_right": True,
     },
+    "wake_delta_rule": {
+        "notebook": "03_helmholtz_mnist",
+        "wrong": {
+            "error sign flipped (prediction - below)": """
+def wake_delta_rule(above, below, G, b):
+    prediction = 1 / (1 + np.exp(-(above @ G + b)))
+    error = prediction - below
+    return above.T @ error / len(above), error.mean(axis=0)
+""",
+            "summed over the minibatch, not averaged": """
+def wake_delta_rule(above, below, G, b):
+    prediction = 1 / (1 + np.exp(-(above @ G + b)))
+    error = below - prediction
+    return above.T @ error, error.sum(axis=0)
+""",
+            "bias left out of the prediction": """
+def wake_delta_rule(above, below, G, b):
+    prediction = 1 / (1 + np.exp(-(above @ G)))
+    error = below - prediction
+    return above.T @ error / len(above), error.mean(axis=0)
+""",
+            "outer product the wrong way round (error.T @ above)": """
+def wake_delta_rule(above, below, G, b):
+    prediction = 1 / (1 + np.exp(-(above @ G + b)))
+    error = below - prediction
+    return error.T @ above / len(above), error.mean(axis=0)
+""",
+        },
+        "reference": """
+from dreamlib.helmholtz import delta_rule as local_rule
+def wake_delta_rule(above, below, G, b):
+    return local_rule(above, below, G, b)
+""",
+        "reference_is_right": True,
+    },
 }
 
 ANSWERS["window"] = {

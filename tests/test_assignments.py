@@ -17,6 +17,7 @@ at a time, on one BLAS thread each.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +64,22 @@ def _solutions(notebook):
         elif inside and cell.cell_type == "code":
             solutions[question] = solutions.get(question, "") + cell.source + "\n"
     return solutions
+
+
+def _secret_lines(source):
+    """What Otter Assign must remove from a solution cell: the lines between ``# BEGIN SOLUTION``
+    and ``# END SOLUTION``, and what follows ``=`` on a line ending in ``# SOLUTION``."""
+    secrets, inside = [], False
+    for line in source.splitlines():
+        text = line.strip()
+        if text.endswith("# BEGIN SOLUTION") or text.endswith("# END SOLUTION"):
+            inside = text.endswith("# BEGIN SOLUTION")
+        elif inside and text and not text.startswith("#"):
+            secrets.append(text)
+        elif text.endswith("# SOLUTION"):
+            code = text[: -len("# SOLUTION")].strip()
+            secrets.append(code.split("=", 1)[1].strip() if "=" in code.split("(")[0] else code)
+    return secrets
 
 
 AUTOGRADED = {name: {q: c for q, c in _questions(path).items() if not c.get("manual")}
@@ -130,9 +147,10 @@ def test_student_notebooks_are_up_to_date(assignments):
 def test_student_notebook_keeps_no_solution_or_hidden_test(assignments, name):
     student = nbformat.writes(assignments[name].student)
     for question, source in _solutions(SOURCES[NAMES.index(name)]).items():
-        body = [line for line in source.splitlines() if line.strip() and "SOLUTION" not in line
-                and not line.lstrip().startswith(("def ", '"""', "#"))]
-        assert not any(line in student for line in body), f"{name}: solution of {question} leaked"
+        secrets = _secret_lines(source)
+        assert secrets, f"{name}: {question} has no solution lines"
+        leaked = [line for line in secrets if line in student]
+        assert not leaked, f"{name}: the solution of {question} leaked: {leaked}"
     assert "Answer key" not in student and "hidden: true" not in student
     public = "".join(assignments[name].public_tests.values())
     assert "hidden=True" not in public and "hidden=False" in public
@@ -197,6 +215,32 @@ def _grade(assignment, question, source, tmp_path):
     finally:
         os.chdir(cwd)
     return result.grade, repr(result)
+
+
+def _tally(notebook):
+    """``(exercises, autograded points, hidden tests, Think! prompts)`` of a marked-up notebook."""
+    exercises, points, hidden, think = [], 0, 0, 0
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        text = cell.source
+        if cell.cell_type == "raw" and text.startswith("# BEGIN QUESTION"):
+            import yaml
+
+            config = yaml.safe_load(text)
+            if config.get("manual"):
+                think += 1
+            else:
+                exercises.append(config["name"])
+                points += config["points"]
+        elif cell.cell_type == "code" and text.startswith('""" # BEGIN TEST CONFIG'):
+            hidden += "hidden: true" in text.split("# END TEST CONFIG")[0]
+    return ", ".join(f"`{name}`" for name in exercises), points, hidden, think
+
+
+def test_readme_gives_the_points_of_every_assignment():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): (m.group(2), int(m.group(3)), int(m.group(4)), int(m.group(5)))
+            for m in re.finditer(r"^\| `(\d\d_\w+)` \| (.*?) \| (\d+) \| (\d+) \| (\d+) \|", readme, re.M)}
+    assert rows == {name: _tally(path) for name, path in zip(NAMES, SOURCES)}
 
 
 def test_every_question_has_answers_that_must_fail():

@@ -5,7 +5,8 @@
 #   VENV=/some/where NOTEBOOK_DIR=notebooks bash benchmarks/check_ipywidgets77.sh
 #
 # 1. Builds the venv: ipywidgets==7.7.*, ipykernel<7 (as in Colab), and this package installed
-#    from the checkout (not editable). Checks pip kept ipywidgets at 7.7.
+#    from the checkout (not editable) with its student extra and otter-grader without its
+#    dependencies (as the Colab setup cell installs them). Checks pip kept ipywidgets at 7.7.
 # 2. Imports dreamlib and runs every notebook twice through nbclient, in quick, offline mode:
 #    - static: no front end (DREAMLIB_WIDGETS=static), every explorer draws its default figure;
 #    - live:   DREAMLIB_WIDGETS=live, every explorer is built from 7.7 widgets, and a cell added
@@ -22,7 +23,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 log="$VENV/install.log"
 if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
-       "$VENV/bin/python" -m pip install -q "ipywidgets==7.7.*" "ipykernel<7" nbclient nbformat .
+       "$VENV/bin/python" -m pip install -q "ipywidgets==7.7.*" "ipykernel<7" nbclient nbformat \
+           pandas nbconvert jinja2 pyyaml requests click ".[student]" &&   # Colab has the first ones
+       "$VENV/bin/python" -m pip install -q --no-deps "otter-grader>=7,<8"   # as Colab's setup cell does
      } >"$log" 2>&1; then
     cat "$log"; echo "pip install failed (log above, also in $log)" >&2; exit 1
 fi

@@ -23,10 +23,10 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from tqdm.auto import tqdm
 
 from . import data as _data
 from . import metrics
+from .course import progress_bar
 from ._validation import as_generator, check_positive, check_real_array
 from .helmholtz import HelmholtzMachine
 from .paper import (  # the authors' protocol, also reachable from here
@@ -324,7 +324,8 @@ def over_seeds(run, seeds, *, desc=None, progress=True):
     >>> over_seeds(lambda seed: seed ** 2, [1, 2, 3], progress=False)
     array([1, 4, 9])
     """
-    return np.array([run(seed) for seed in tqdm(list(seeds), desc=desc, disable=not progress)])
+    seeds = progress_bar(list(seeds), desc=desc, disable=not progress)
+    return np.array([run(seed) for seed in seeds])
 
 
 def compare(X_train, X_test, dictionary, lam, seeds, progress=True, **kwargs):
@@ -339,7 +340,7 @@ def compare(X_train, X_test, dictionary, lam, seeds, progress=True, **kwargs):
         warnings.simplefilter("ignore", ConvergenceWarning)
         codes = lca(check_real_array(X_train, "X_train"), dictionary, lam, tol=1e-3, max_iter=500)
     records = []
-    for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
+    for seed in progress_bar(list(seeds), desc="seeds", disable=not progress):
         records += run_seed(X_train, X_test, dictionary, lam, seed, train_codes=codes, **kwargs)
     return records
 

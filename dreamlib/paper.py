@@ -11,9 +11,9 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from tqdm.auto import tqdm
 
 from . import metrics
+from .course import progress_bar
 from ._validation import as_generator, check_positive, check_real_array
 from .helmholtz import HelmholtzMachine
 from .pipeline import code_scales, codes_to_units, units_to_codes
@@ -213,7 +213,7 @@ def paper_comparison(images, dictionary, lam, seeds, n_iter=5000, progress=True)
     """
     runs = {}
     jobs = [(data, model) for data in images for model in MODELS]
-    for data, model in tqdm(jobs, desc="paper protocol", disable=not progress):
+    for data, model in progress_bar(jobs, desc="paper protocol", disable=not progress):
         if data not in ("mnist", "natural"):
             raise ValueError(f"images must be keyed 'mnist' or 'natural', got {data!r}.")
         every = max(1, PAPER_PROTOCOL["score_every"][data, model] * n_iter // 5000)

@@ -44,6 +44,7 @@ RECIPES = {
     "sparse-rws-slab-3e-3": ("sparse", dict(units="spike-and-slab", beta_concentration=2.0,
                                             algorithm="rws", learning_rate=3e-3)),
     "sparse-rws-beta": ("sparse", dict(units="beta", algorithm="rws", learning_rate=1e-3)),
+    "sparse-rws-beta-1e-2": ("sparse", dict(units="beta", algorithm="rws", learning_rate=1e-2)),
     "naive-ws-k100": ("naive", dict(units="beta", beta_concentration=100.0, learning_rate=1e-2)),
     "sparse-ws-beta-k100": ("sparse", dict(units="beta", beta_concentration=100.0,
                                            learning_rate=1e-2)),

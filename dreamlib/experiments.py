@@ -154,7 +154,7 @@ def brightness_detail(X, X_hat):
     return brightness, detail
 
 
-def references(X_train, X_test, dictionary, lam, flat_patch=False, data_range=1.0):
+def references(X_train, X_test, dictionary, lam, flat_patch=False, data_range=1.0, codes=None):
     """PSNR of two reconstructions that use no machine: the baselines of the comparison.
 
     * ``"sparse code only"``: ``lca(x) @ dictionary``, clipped to [0, data_range]
@@ -162,15 +162,18 @@ def references(X_train, X_test, dictionary, lam, flat_patch=False, data_range=1.
     * a trivial guess: ``"flat patch (its mean)"``, each image replaced by its
       own mean brightness (``flat_patch=True``), or ``"mean training image"``.
 
+    ``codes`` (the LCA codes of ``X_test``) skips computing them again.
+
     Returns
     -------
     dict of str -> float
     """
     X_train = check_real_array(X_train, "X_train")
     X_test = check_real_array(X_test, "X_test")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        codes = lca(X_test, dictionary, lam)
+    if codes is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            codes = lca(X_test, dictionary, lam)
     if flat_patch:
         name, guess = "flat patch (its mean)", X_test.mean(axis=1, keepdims=True)
     else:

@@ -131,17 +131,18 @@ def recognition_gradients(machine, states, sample_weight=None, logits=None):
 
 
 def _wake(machine, X, rng, with_bound):
+    """Plain wake phase: one recognition sample per image; the generative changes and the bound."""
     states, rec_logits = recognize_samples(machine, X, rng)
     logits = generative_logits(machine, states)
-    grads = wake_gradients(machine, states, logits)
     bound = None
     if with_bound:
         bound = float(np.mean(log_joint(machine, states, logits)
                               - log_recognition(states, rec_logits)))
-    return grads, None, bound
+    return wake_gradients(machine, states, logits), bound
 
 
 def _reweighted_wake(machine, X, rng):
+    """Reweighted wake phase: the generative and the recognition (wake-q) changes, the bound."""
     n, K = len(X), int(machine.n_importance)
     states, rec_logits = recognize_samples(machine, np.repeat(X, K, axis=0), rng)
     logits = generative_logits(machine, states)
@@ -174,7 +175,7 @@ def train_minibatch(machine, X, rng, learning_rate, with_bound=True):
         (gG, gb), (gR, gr), bound = _reweighted_wake(machine, X, rng)
         optimizer.step(gen_params + rec_params, gG + gb + gR + gr, learning_rate)
     else:
-        (gG, gb), _, bound = _wake(machine, X, rng, with_bound)
+        (gG, gb), bound = _wake(machine, X, rng, with_bound)
         optimizer.step(gen_params + rec_params, gG + gb + [None] * len(rec_params),
                        learning_rate)
     dream = generate_down(machine, sample_top(machine, len(X), rng), rng)

@@ -166,6 +166,32 @@ def test_solve_on_active_set_solves_the_lasso_given_the_right_active_set():
     assert np.sign(dl.sparse_coding.solve_on_active_set(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
 
 
+def test_lca_working_sets_reach_the_exact_lasso_and_are_used(monkeypatch):
+    # very overcomplete and sparse: the samples leave for their working sets (a spy counts them)
+    import sys
+
+    lca_module = sys.modules["dreamlib.sparse_coding.lca"]  # the module, not the function
+
+    X, D = random_problem(40, 32, 256, seed=11)
+    calls = []
+    real = lca_module.solve_on_working_sets
+
+    def spy(B, *args, **kwargs):
+        calls.append(len(B))
+        return real(B, *args, **kwargs)
+
+    monkeypatch.setattr(lca_module, "solve_on_working_sets", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        codes = lca(X, D, 0.5)
+    assert sum(calls) > 0
+    gaps = relative_gaps(X, D, 0.5, codes)
+    assert gaps.max() <= 1e-4
+    assert gaps.min() >= -1e-6
+    without = lca(X, D, 0.5, working_sets=False)
+    assert relative_gaps(X, D, 0.5, without).max() <= 1e-4
+
+
 def test_lca_without_settling_or_momentum_still_reaches_the_optimum():
     X, D = random_problem(30, 32, 64, seed=9)
     codes = lca(X, D, 0.2, settle=False, momentum=False)

@@ -47,27 +47,6 @@ def largest_eigenvalue(G):
     return float(eigsh(G, k=1, which="LA", return_eigenvectors=False, tol=1e-6, v0=v0)[0])
 
 
-def _duality_gap(A, C, B, xx, lam, eps=0.0):
-    """LASSO duality gap and primal objective, per sample, from LCA quantities.
-
-    ``A`` are codes, ``B = X @ D.T`` and ``C = B - A @ G`` the correlations of
-    the residual with the atoms; ``xx`` holds ``||x||**2``. A dual-feasible
-    point is the residual scaled so that ``|C| <= lam``; everything follows
-    from inner products of rows, with no pass over the pixels. ``rounding``
-    estimates the floating-point error of the gap (machine ``eps``).
-    """
-    ab = np.einsum("ij,ij->i", A, B, dtype=np.float64)
-    ac = np.einsum("ij,ij->i", A, C, dtype=np.float64)
-    rr = np.maximum(xx - ab - ac, 0.0)  # ||x - a D||^2
-    primal = 0.5 * rr + lam * np.abs(A).sum(axis=1, dtype=np.float64)
-    c_max = np.abs(C).max(axis=1).astype(np.float64)
-    scale = np.minimum(1.0, lam / np.maximum(c_max, np.finfo(np.float64).tiny))
-    # dual objective 0.5||x||^2 - 0.5||x - scale * r||^2, with <x, r> = xx - ab
-    dual = scale * (xx - ab) - 0.5 * scale**2 * rr
-    rounding = eps * (xx + np.abs(ab) + np.abs(ac))  # size of the cancellation error in rr
-    return primal - dual, primal, rounding
-
-
 def default_step(dictionary=None, *, G=None):
     """The default LCA step, ``1.8 / L``, with ``L`` the largest eigenvalue of ``D @ D.T``.
 

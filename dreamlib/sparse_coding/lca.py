@@ -27,14 +27,17 @@ minimum, so ``tol`` is a guarantee rather than a heuristic.
 """
 
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_array, check_dictionary, check_positive
-from .active_set import solve_on_active_set
-from .lasso import _duality_gap, default_step, soft_threshold
+from .active_set import settle_rows
+from .dynamics import Potentials, duality_gap, relative, residual_gap
+from .lasso import default_step, soft_threshold
+from .working_set import solve_on_working_sets, working_set_widths
 
 
 def lca(
@@ -45,6 +48,7 @@ def lca(
     step=None,
     momentum=True,
     settle=True,
+    working_sets=True,
     max_iter=5000,
     tol=1e-4,
     check_every=5,
@@ -83,6 +87,13 @@ def lca(
         potentials would only creep towards that point; the jump gets there
         at once. ``False`` (with ``momentum=False``) runs the plain LCA of
         the paper.
+    working_sets : bool, default=True
+        From step 10, a sample whose dynamics have narrowed it down to at
+        most a quarter of the atoms (twice those coordinate descent would
+        switch on) continues on those alone (its *working set*), with a
+        longer step, until the duality gap over all atoms certifies it
+        (:func:`~dreamlib.sparse_coding.solve_on_working_sets`). Same fixed
+        point; far cheaper steps for large dictionaries and sparse codes.
     max_iter : int, default=5000
         Step cap. Samples still unconverged then are returned as they are,
         with a ``ConvergenceWarning``.
@@ -133,21 +144,30 @@ def lca(
         check_positive(step, "step")
     codes = np.zeros((n, k), dtype=X.dtype)
     settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
-                    momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0)
+                    momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0,
+                    working_sets=working_sets)
     dtype = np.dtype(dtype)
-    with threadpool_limits(blas_threads):
+    with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
         D_ = D.astype(dtype, copy=False)
         G = D_ @ D_.T
         step = default_step(G=G) if step is None else step
         rows = np.arange(n)
+        estimates = np.full(n, np.inf)  # relative gap each sample was certified with
         failed, imprecise, n_iter = _lca_loop(
-            X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, rows, step=step, **settings
+            X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, estimates, rows, step=step,
+            **settings,
         )
+        if dtype != np.float64 and tol < _VERIFY_BELOW:
+            # a float32 gap is an estimate, off by up to ~0.4 tol (measured on natural patches):
+            # where it was certified with less margin than that, check it again in float64
+            thin = np.flatnonzero((estimates > _THIN_MARGIN * tol) & np.isfinite(estimates))
+            gap, primal = residual_gap(X[thin], D, codes[thin], lam)
+            imprecise = np.concatenate([imprecise, thin[gap > tol * primal]])
         if imprecise.size:
             # float32 cannot certify these (residual tiny next to ||x||): finish in float64
             more_failed, _, more_iter = _lca_loop(
-                X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, imprecise,
-                step=step, **settings,
+                X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, estimates,
+                imprecise, step=step, **settings,
             )
             failed = np.concatenate([failed, more_failed])
             n_iter = max(n_iter, more_iter)
@@ -161,13 +181,19 @@ def lca(
     return (codes, n_iter) if return_n_iter else codes
 
 
+_VERIFY_BELOW = 1e-3  # for tighter tolerances, float32 certificates are checked in float64 ...
+_THIN_MARGIN = 0.05  # ... unless the gap was below this fraction of the tolerance
 _SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)
 _SETTLE_FROM = 20  # first step at which to settle (measured best)
+_HANDOFF_FROM = 10  # first step at which samples may leave for their working sets
+_HANDOFF_FRACTION = 0.25  # ... if those hold at most this fraction of the atoms
 
 
-def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_every, momentum,
-              settle_every):
+def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol, check_every,
+              momentum, settle_every, working_sets):
     """Run the LCA from ``init`` on every row, writing each finished row into ``codes[rows]``.
+
+    ``estimates[rows]`` gets the relative duality gap each row was certified with.
 
     ``B = X @ D.T`` and ``G = D @ D.T`` in the working precision.
 
@@ -179,61 +205,40 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
     """
     dtype = B.dtype
     xx = np.einsum("ij,ij->i", X, X)
-    lam_, step = dtype.type(lam), dtype.type(step)
-    U = (init + lam * np.sign(init)).astype(dtype)
-    # work buffers, so that the loop allocates nothing
-    U_prev, V, A, C, delta, T = (np.zeros_like(U) for _ in range(6))
-    U_prev[...] = U
-    t = np.ones((len(U), 1), dtype=dtype)  # Nesterov's momentum counter
-    running = np.ones(len(U), dtype=bool)  # rows of the buffers not yet finished
+    lam_ = dtype.type(lam)
+    state = Potentials((init + lam * np.sign(init)).astype(dtype), step, momentum)
+    running = np.ones(len(B), dtype=bool)  # rows of the buffers not yet finished
     eps = np.finfo(dtype).eps if dtype != np.float64 else 0.0
     imprecise = []
-    n_iter = 0
+    handed_off = not working_sets
+    n_iter = extra_steps = 0
+
+    def times_G(A, out):
+        np.matmul(A, G, out=out)
+
     for n_iter in range(1, max_iter + 1):
-        if momentum:  # v = u + beta * (u - u_prev): the potentials keep some of their velocity
-            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
-            np.subtract(U, U_prev, out=delta)
-            np.multiply(delta, (t - 1) / t_next, out=V)
-            V += U
-        else:
-            V[...] = U
-        # a = soft_threshold(v, lam)
-        np.clip(V, -lam_, lam_, out=A)
-        np.subtract(V, A, out=A)
-        # c = b - a @ G: how much of each atom the residual still holds
-        np.matmul(A, G, out=C)
-        np.subtract(B, C, out=C)
-        # the LCA step  u = v + step * (b - v - a @ (G - I)) = v + step * (c + a - v)
-        U, U_prev = U_prev, U
-        np.add(C, A, out=U)
-        U -= V
-        U *= step
-        U += V
-        if momentum:  # restart where the potentials reverse direction (O'Donoghue & Candes 2015)
-            np.subtract(U, U_prev, out=T)
-            t = np.where(np.einsum("ij,ij->i", T, delta)[:, None] < 0, dtype.type(1), t_next)
-        if n_iter % check_every and n_iter != max_iter:
+        state.advance(B, times_G, lam_)
+        hand_off = not handed_off and n_iter >= _HANDOFF_FROM
+        if n_iter % check_every and n_iter != max_iter and not hand_off:
             continue
-        gap, primal, rounding = _duality_gap(A, C, B, xx, lam, eps)
+        A, C = state.A, state.C
+        gap, primal, rounding = duality_gap(A, C, B, xx, lam, eps)
+        relative_gap = relative(gap, primal)
         done = running & (gap <= tol * primal)
         hopeless = running & ~done & (tol * primal < 10 * rounding)
         if settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
             i = np.flatnonzero(running & ~done & ~hopeless)
-            A_s = solve_on_active_set(A[i], B[i], G, lam_)
-            C_s = B[i] - A_s @ G
-            gap_s, primal_s, _ = _duality_gap(A_s, C_s, B[i], xx[i], lam, eps)
-            ok = gap_s <= tol * primal_s
-            A[i[ok]] = A_s[ok]
-            done[i[ok]] = True
-            # where the jump lowered the objective, restart the potentials from there
-            # (u = a + c holds at any fixed point of the dynamics)
-            j = ~ok & (primal_s < primal[i])
-            U[i[j]] = A_s[j] + C_s[j]
-            U_prev[i[j]] = U[i[j]]
-            t[i[j]] = 1
+            settled, relative_gap[i] = settle_rows(state, i, B, G, xx, lam_, primal, tol=tol, eps=eps)
+            done[i[settled]] = True
+        if hand_off:
+            handed_off = True
+            extra_steps = _hand_off(state, B, G, xx, running & ~done & ~hopeless, done, hopeless,
+                                    relative_gap, lam_, tol=tol, eps=eps, max_steps=max_iter - n_iter,
+                                    check_every=check_every, settle_every=settle_every)
         leave = done | hopeless
         if leave.any():
-            codes[rows[leave]] = A[leave]
+            codes[rows[leave]] = state.A[leave]
+            estimates[rows[leave]] = relative_gap[leave]
             imprecise.append(rows[hopeless])
             running &= ~leave
             n_running = np.count_nonzero(running)
@@ -243,11 +248,35 @@ def _lca_loop(B, G, X, init, codes, rows, *, lam, step, max_iter, tol, check_eve
             # step, so shrink them only once a quarter of the rows are done
             if n_running <= 0.75 * len(rows):
                 keep, running = running, running[running]
-                rows, xx, B, t = rows[keep], xx[keep], B[keep], t[keep]
-                U, U_prev, V, A, C, delta, T = (M[keep] for M in (U, U_prev, V, A, C, delta, T))
+                rows, xx, B = rows[keep], xx[keep], B[keep]
+                state.keep(keep)
     else:
-        codes[rows[running]] = A[running]
-    return rows[running], np.concatenate(imprecise or [rows[:0]]), n_iter
+        codes[rows[running]] = state.A[running]
+    return rows[running], np.concatenate(imprecise or [rows[:0]]), n_iter + extra_steps
+
+
+def _hand_off(state, B, G, xx, candidates, done, hopeless, relative_gap, lam, **settings):
+    """Solve the candidate rows whose working sets are small on those; mark them done or hopeless.
+
+    Rows the working sets could not certify carry on with all atoms, from
+    where they got to. Returns the steps taken on working sets.
+    """
+    i = np.flatnonzero(candidates)
+    widths = working_set_widths(state.A[i], state.C[i], lam)
+    small = widths <= _HANDOFF_FRACTION * len(G)
+    i, widths = i[small], widths[small]
+    if i.size == 0:
+        return 0
+    U, A, C = state.U[i], state.A[i], state.C[i]
+    done_i, hopeless_i, relative_gap[i], n_steps = solve_on_working_sets(
+        B[i], G, U, A, C, xx[i], lam, momentum=state.momentum, widths=widths, **settings
+    )
+    state.A[i] = A
+    done[i[done_i]] = True
+    hopeless[i[hopeless_i]] = True
+    back = ~done_i & ~hopeless_i
+    state.restart(i[back], U[back])
+    return n_steps
 
 
 def lca_dynamics(x, dictionary, lam, *, n_steps=200, step=None):

@@ -1,114 +1,221 @@
-"""Benchmark: dreamlib's LCA against scikit-learn's fastest LASSO path, same data, same process.
+"""Benchmark matrix: dreamlib's LCA against scikit-learn's lasso_cd and SPAMS' lasso, same process.
 
-Codes 1,000 whitened 28x28 natural-image patches with a 400-atom dictionary,
-with lam chosen so that 5-10% of the coefficients are non-zero, and prints
-times, the ratio, and each solver's relative objective gap against an exact
-solution (scikit-learn's Lasso at tol=1e-12) on the first 100 patches.
+Every cell codes the same held-out whitened 28x28 patches of the bundled
+photographs with one dictionary and one ``lam``, by
 
-    python benchmarks/bench_lca.py [--repeats 7] [--dictionary shipped|sklearn]
+- ``dreamlib.sparse_coding.lca`` at its defaults;
+- scikit-learn's ``SparseCoder(transform_algorithm="lasso_cd")`` at its defaults;
+- SPAMS' ``lasso`` (LARS, ``mode=2``; ``pip install spams-bin``), when it is installed,
 
-Run it on a quiet machine: the two solvers are timed interleaved, best of
-``--repeats``, so background load affects both alike.
+timed interleaved (lca, lasso_cd, SPAMS, lca, ...) and reported as the best of
+``--repeats``, so background load hits all three alike. The matrix:
+
+- whitening roll-off ``f0`` of 0.2 and 0.4 cycles/pixel (Olshausen & Field's is 0.39);
+- dictionaries learned by dreamlib (``learn_dictionary``) and by scikit-learn
+  (``MiniBatchDictionaryLearning``, coordinate-descent codes), seeded, at ``lam = 1.5``;
+- 200, 400 and 1,200 atoms (under-, near- and over-complete on 784 pixels);
+- ``lam`` set (by bisection) so that about 3 %, 8 % and 15 % of the codes are active;
+- and, as extra rows, the dictionary the course ships (f0 = 0.2, 400 atoms).
+
+Each solver's codes carry a certified relative duality gap (an upper bound
+on ``(E(a) - E(a*)) / E(a)`` that needs no reference solver), the worst over
+all patches; the first patches are also checked against an exact solution
+(scikit-learn's ``Lasso`` at ``tol=1e-12``). The learned dictionaries are
+cached in ``benchmarks/results/``, so only the first run learns them (about
+half an hour on two idle cores; ``--quick`` learns small ones in a few minutes).
+
+    python benchmarks/bench_lca.py [--quick] [--repeats 3] [--n-patches 1000] [--threads N]
+
+Speed is measured here by hand, never in the tests.
 """
 
 import argparse
+import json
 import time
 import warnings
+from itertools import product
 
 import numpy as np
-from sklearn.decomposition import MiniBatchDictionaryLearning, SparseCoder
+from sklearn.decomposition import SparseCoder
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 import dreamlib as dl
+from common import (
+    RESULTS,
+    cached_dictionary,
+    duality_gaps,
+    load,
+    machine,
+    spams_module,
+    whitened_patches,
+)
 from dreamlib.sparse_coding import lasso_objective, lca
 
+F0S = (0.2, 0.4)
+LEARNERS = ("dreamlib", "sklearn")
+SIZES = (200, 400, 1200)
+TARGETS = (0.03, 0.08, 0.15)  # fraction of active codes
+FULL = dict(n_patches=1000, repeats=3, n_exact=50, dreamlib_batches=2000, sklearn_batches=300,
+            n_train=30_000)
+QUICK = dict(n_patches=200, repeats=1, n_exact=20, dreamlib_batches=200, sklearn_batches=30,
+             n_train=3000)
 
-def load_dictionary(name):
-    """The course's shipped dictionary, or one learned here by scikit-learn (3 min)."""
+
+def dictionaries(s):
+    """(label, f0, dictionary) for every dictionary of the matrix, and the shipped one."""
+    out = []
+    for f0, learner, k in product(F0S, LEARNERS, SIZES):
+        batches = s[f"{learner}_batches"]
+        D, seconds = cached_dictionary(learner, f0, k, batches, s["n_train"])
+        out.append((learner, f0, D))
     D, info = dl.data.natural_dictionary()
-    images = [dl.data.whiten(im, f0=info["f0"]) for im in dl.data.natural_images()]
-    if name == "sklearn":
-        train = dl.data.patches(images, size=28, n_patches=20_000, random_state=0)
-        mb = MiniBatchDictionaryLearning(400, alpha=1.0, batch_size=100, max_iter=1, random_state=0)
-        D, source = mb.fit(train).components_, "MiniBatchDictionaryLearning (1 epoch, 20,000 patches)"
-    else:
-        source = "shipped data/natural_dictionary.npz"
-    return np.asarray(D, dtype=np.float64), images, f"{source}, whitening f0={info['f0']}"
+    out.append(("shipped", float(info["f0"]), D.astype(np.float64)))
+    return out
 
 
-def choose_lam(X, D, target=0.075):
-    """Bisect lam (on a log scale) so that about ``target`` of the codes are non-zero."""
-    lo, hi = 0.01, float(np.abs(X @ D.T).max())
-    for _ in range(20):
-        lam = np.sqrt(lo * hi)
-        density = dl.metrics.sparsity(lca(X[:200], D, lam))
-        lo, hi = (lam, hi) if density > target else (lo, lam)
+def calibrate_lam(X, D, target, cache_key):
+    """``lam`` at which about ``target`` of the codes are active (bisection on a log scale)."""
+    path = RESULTS / "lca_matrix_lams.json"
+    cache = json.loads(path.read_text()) if path.exists() else {}
+    if cache_key in cache:
+        return cache[cache_key]
+    lo, hi = 1e-3, float(np.abs(X @ D.T).max())
+    for _ in range(16):
+        lam = float(np.sqrt(lo * hi))
+        active = dl.metrics.sparsity(lca(X, D, lam))
+        lo, hi = (lam, hi) if active > target else (lo, lam)
+    cache[cache_key] = lam
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cache, indent=1))
     return lam
 
 
-def best_time(function, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
-def main(repeats, dictionary):
-    D, images, source = load_dictionary(dictionary)
-    X = dl.data.patches(images, size=28, n_patches=1000, random_state=1)
-    lam = choose_lam(X, D)
-    blas = ", ".join(f"{i['internal_api']} ({i['num_threads']} threads)" for i in threadpool_info())
-    print(f"data: {X.shape[0]} whitened 28x28 patches; dictionary: {D.shape[0]} atoms, {source}")
-    print(f"lam = {lam:.3f}; BLAS: {blas}")
-
-    coder = SparseCoder(D, transform_algorithm="lasso_cd", transform_alpha=lam)
-    lca(X, D, lam), coder.transform(X)  # warm up both
-    timings = {}
-    for threads in (1, None):  # one BLAS thread, then the library default (lca's default)
-        t_lca, t_sk = [], []
-        with threadpool_limits(threads):
-            for _ in range(repeats):  # interleaved, so background load hits both alike
-                t, codes = best_time(lambda: lca(X, D, lam, blas_threads=threads), 1)
-                t_lca.append(t)
-                t, sk_codes = best_time(lambda: coder.transform(X), 1)
-                t_sk.append(t)
-        timings[threads] = min(t_lca), min(t_sk)
-    t_paper, paper_codes = best_time(
-        lambda: lca(X, D, lam, step=0.01, momentum=False, settle=False, max_iter=5000), 1
-    )
-
-    exact = Lasso(alpha=lam / X.shape[1], fit_intercept=False, tol=1e-12, max_iter=200_000)
+def exact_codes(X, D, lam):
+    """scikit-learn's coordinate-descent Lasso at tol=1e-12: the reference solution."""
+    model = Lasso(alpha=lam / X.shape[1], fit_intercept=False, precompute=True, tol=1e-12,
+                  max_iter=500_000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        exact_codes = exact.fit(D.T, X[:100].T).coef_
-    best = lasso_objective(X[:100], exact_codes, D, lam)
+        model.fit(D.T, X.T)
+    return np.atleast_2d(model.coef_)
 
-    def gap(c):
-        return float(((lasso_objective(X[:100], c[:100], D, lam) - best) / best).max())
 
-    print(f"active coefficients: {dl.metrics.sparsity(codes):.1%}")
-    print(f"{'solver':52s} {'BLAS threads':>12s} {'time (s)':>9s} {'max rel. gap':>13s}")
-    for threads, (t_lca, t_sk) in timings.items():
-        label = str(threads or "default")
-        name = "dreamlib lca (defaults)" if threads is None else "dreamlib lca (blas_threads=1)"
-        print(f"{name:52s} {label:>12s} {t_lca:9.3f} {gap(codes):13.1e}")
-        print(f"{'sklearn SparseCoder(transform_algorithm=lasso_cd)':52s} {label:>12s} {t_sk:9.3f} "
-              f"{gap(sk_codes):13.1e}")
-    print(f"{'dreamlib lca, paper: step 0.01, plain dynamics':52s} {'default':>12s} {t_paper:9.3f} "
-          f"{gap(paper_codes):13.1e}")
-    for threads, (t_lca, t_sk) in timings.items():
-        print(f"ratio lca / lasso_cd with {threads or 'default'} BLAS thread(s): "
-              f"{t_lca / t_sk:.2f}   (goal: <= 0.5)")
+def solvers(X, D, lam, threads):
+    """The contestants, each a function of no arguments returning dense codes."""
+    coder = SparseCoder(D, transform_algorithm="lasso_cd", transform_alpha=lam)
+    out = {"lca": lambda: lca(X, D, lam), "lasso_cd": lambda: coder.transform(X)}
+    spams = spams_module()
+    if spams is not None:
+        Xf, Df = np.asfortranarray(X.T), np.asfortranarray(D.T)  # SPAMS' layout, made untimed
+        n_threads = -1 if threads is None else threads
+
+        def spams_lasso():
+            return spams.lasso(Xf, Df, lambda1=lam, mode=2, numThreads=n_threads)
+
+        out["spams"] = spams_lasso
+    return out
+
+
+def time_cell(run, repeats):
+    """Best-of-``repeats`` seconds per solver, interleaved, and each solver's codes."""
+    seconds = {name: [] for name in run}
+    codes = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # lasso_cd's; its gap is reported
+        for name, f in run.items():  # warm-up
+            f()
+        for _ in range(repeats):
+            for name, f in run.items():
+                time.sleep(0.05)  # let the previous solver's spinning threads go idle
+                start = time.perf_counter()
+                result = f()
+                seconds[name].append(time.perf_counter() - start)
+                codes[name] = result
+    if "spams" in codes:
+        codes["spams"] = codes["spams"].toarray().T
+    return {name: min(t) for name, t in seconds.items()}, codes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small dictionaries, 200 patches, one repeat (a smoke run)")
+    parser.add_argument("--repeats", type=int)
+    parser.add_argument("--n-patches", type=int)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit every solver to this many threads (default: each its own)")
+    args = parser.parse_args()
+    s = dict(QUICK if args.quick else FULL)
+    s.update({k: v for k, v in (("repeats", args.repeats), ("n_patches", args.n_patches)) if v})
+    mode = "quick" if args.quick else "full"
+    start_load = load()
+    print(f"bench_lca matrix ({mode}): {s['n_patches']} held-out patches per cell, best of "
+          f"{s['repeats']} interleaved repeats; lca at its defaults, SparseCoder(lasso_cd) at its "
+          f"defaults, SPAMS lasso mode=2")
+    print(f"dictionaries: dreamlib learn_dictionary {s['dreamlib_batches']} x 100, scikit-learn "
+          f"MiniBatchDictionaryLearning(fit_algorithm='cd') {s['sklearn_batches']} x 100, from {s['n_train']:,} "
+          f"patches, lam 1.5, seed 0 (cached in {RESULTS.name}/)")
+    print(f"threads: {args.threads or 'each library its default'}; {machine()}")
+    print(f"at start: {start_load}")
+    if spams_module() is None:
+        print("SPAMS is not installed (pip install spams-bin): its column is skipped")
+
+    rows, exact_worst = [], {}
+    with threadpool_limits(args.threads):
+        learned = dictionaries(s)
+        tests = {f0: whitened_patches(f0, s["n_patches"], random_state=1) for f0 in F0S}
+        tunes = {f0: whitened_patches(f0, 200, random_state=2) for f0 in F0S}
+        header = (f"{'f0':>4s} {'dictionary':>10s} {'atoms':>5s} {'target':>6s} {'lam':>6s} "
+                  f"{'active':>6s} | {'lca s':>7s} {'cd s':>7s} {'spams s':>7s} | "
+                  f"{'lca/cd':>6s} {'lca/sp':>6s} | {'gap lca':>8s} {'gap cd':>8s} {'gap sp':>8s}")
+        print("\n" + header + "\n" + "-" * len(header))
+        for learner, f0, D in learned:
+            X = tests[f0]
+            for target in TARGETS:
+                key = f"{mode}:{learner}:{f0}:{len(D)}:{target}"
+                lam = calibrate_lam(tunes[f0], D, target, key)
+                seconds, codes = time_cell(solvers(X, D, lam, args.threads), s["repeats"])
+                gaps = {name: float(duality_gaps(X, D, lam, c).max()) for name, c in codes.items()}
+                m = s["n_exact"]
+                best = lasso_objective(X[:m], exact_codes(X[:m], D, lam), D, lam)
+                for name, c in codes.items():
+                    gap = float(((lasso_objective(X[:m], c[:m], D, lam) - best) / best).max())
+                    exact_worst[name] = max(exact_worst.get(name, -np.inf), gap)
+                row = dict(f0=f0, learner=learner, atoms=len(D), target=target, lam=lam,
+                           active=dl.metrics.sparsity(codes["lca"]), seconds=seconds, gaps=gaps)
+                rows.append(row)
+                print(format_row(row), flush=True)
+    summarize(rows, exact_worst, s, start_load)
+
+
+def format_row(r):
+    t, g = r["seconds"], r["gaps"]
+    sp = t.get("spams", np.nan)
+    return (f"{r['f0']:4.2f} {r['learner']:>10s} {r['atoms']:5d} {r['target']:6.0%} "
+            f"{r['lam']:6.3f} {r['active']:6.1%} | {t['lca']:7.3f} {t['lasso_cd']:7.3f} "
+            f"{sp:7.3f} | {t['lca'] / t['lasso_cd']:6.2f} {t['lca'] / sp:6.2f} | "
+            f"{g['lca']:8.1e} {g['lasso_cd']:8.1e} {g.get('spams', np.nan):8.1e}")
+
+
+def summarize(rows, exact_worst, s, start_load):
+    print("\n(times in seconds; gap: worst certified relative duality gap over the patches)")
+    for peer, label in (("lasso_cd", "scikit-learn lasso_cd"), ("spams", "SPAMS lasso")):
+        if peer not in rows[0]["seconds"]:
+            continue
+        ratios = [r["seconds"]["lca"] / r["seconds"][peer] for r in rows]
+        worst = rows[int(np.argmax(ratios))]
+        ahead = sum(x < 1 for x in ratios)
+        print(f"WORST ratio lca / {label}: {max(ratios):.2f} (f0 {worst['f0']}, {worst['learner']}, "
+              f"{worst['atoms']} atoms, {worst['target']:.0%} target); median {np.median(ratios):.2f}; "
+              f"lca faster in {ahead} of {len(ratios)} cells")
+    for name in rows[0]["gaps"]:
+        print(f"worst certified gap, {name}: {max(r['gaps'][name] for r in rows):.1e}; worst "
+              f"objective gap to the exact solution (first {s['n_exact']} patches per cell): "
+              f"{exact_worst[name]:.1e}")
+    print(f"at start: {start_load}; at end: {load()}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--dictionary", choices=["shipped", "sklearn"], default="shipped",
-                        help="the course's learned dictionary, or one learned by scikit-learn")
-    args = parser.parse_args()
-    main(args.repeats, args.dictionary)
+    main()

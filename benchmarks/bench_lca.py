@@ -84,7 +84,7 @@ def calibrate_lam(X, D, target, cache_key):
     lo, hi = 1e-3, float(np.abs(X @ D.T).max())
     for _ in range(16):
         lam = float(np.sqrt(lo * hi))
-        active = dl.metrics.sparsity(lca(X, D, lam))
+        active = dl.metrics.active_fraction(lca(X, D, lam))
         lo, hi = (lam, hi) if active > target else (lo, lam)
     cache[cache_key] = lam
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ def main():
                     gap = float(((lasso_objective(X[:m], c[:m], D, lam) - best) / best).max())
                     exact_worst[name] = max(exact_worst.get(name, -np.inf), gap)
                 row = dict(f0=f0, learner=learner, atoms=len(D), target=target, lam=lam,
-                           active=dl.metrics.sparsity(codes["lca"]), seconds=seconds, gaps=gaps)
+                           active=dl.metrics.active_fraction(codes["lca"]), seconds=seconds, gaps=gaps)
                 rows.append(row)
                 print(format_row(row), flush=True)
     summarize(rows, exact_worst, s, start_load)

@@ -284,7 +284,6 @@ def test_bad_input_is_refused_with_a_clear_message(what, call, error, message, t
         call(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for helper speed (REQUESTS.md)")
 @pytest.mark.parametrize("what, call, error, message", WAITING_FOR_SPEED,
                          ids=[c[0] for c in WAITING_FOR_SPEED])
 def test_bad_input_to_sparse_coding_is_refused(what, call, error, message, tmp_path):

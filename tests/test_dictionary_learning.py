@@ -105,7 +105,7 @@ def test_shipped_dictionary_meets_the_acceptance_on_heldout_patches(shipped, hel
     residual = heldout - codes @ D
     relative_mse = (residual**2).sum() / ((heldout - heldout.mean()) ** 2).sum()
     assert relative_mse <= 0.10
-    assert dl.metrics.sparsity(codes) < 0.10
+    assert dl.metrics.active_fraction(codes) < 0.10
 
 
 def test_shipped_dictionary_is_well_conditioned(shipped):

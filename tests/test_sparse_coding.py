@@ -83,7 +83,7 @@ def test_lca_defaults_match_exact_lasso_on_natural_patches(natural_patches, scal
         codes = lca(X, D, lam)
     gaps = relative_gaps(X, D, lam, codes)
     assert gaps.max() <= 1e-4
-    assert 0.0 < dl.metrics.sparsity(codes) < 0.5
+    assert 0.0 < dl.metrics.active_fraction(codes) < 0.5
 
 
 def test_lca_is_soft_thresholding_for_an_orthonormal_dictionary(rng):
@@ -140,11 +140,13 @@ def test_lca_paper_step_is_stable_but_slow(rng):
     "kwargs, message",
     [
         (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 6)), lam=0.1), "features per atom"),
-        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=-1.0), "lam must be >= 0"),
-        (dict(X=np.full((3, 5), np.nan), dictionary=np.ones((4, 5)), lam=0.1), "NaN"),
-        (dict(X=np.ones(5), dictionary=np.ones((4, 5)), lam=0.1), "2-D"),
-        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=0.1, step=0.0), "step"),
-        (dict(X=np.ones((3, 5)), dictionary=np.ones((4, 5)), lam=0.1, init=np.ones((3, 2))), "init"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=-1.0), "lam must be > 0"),
+        (dict(X=np.full((3, 5), np.nan), dictionary=np.eye(4, 5), lam=0.1), "NaN"),
+        (dict(X=np.ones(5), dictionary=np.eye(4, 5), lam=0.1), "2-D"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.0), "lam must be > 0"),
+        (dict(X=np.ones((3, 5)), dictionary=2 * np.eye(4, 5), lam=0.1), "unit-norm rows"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, step=0.0), "step"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, init=np.ones((3, 2))), "init"),
     ],
 )
 def test_lca_bad_input_names_the_argument(kwargs, message):

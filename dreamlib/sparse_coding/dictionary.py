@@ -1,12 +1,14 @@
 """Dictionary learning: LCA codes and a Hebbian step (the paper's ``calcPhi``)."""
 
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from tqdm.auto import tqdm
+from threadpoolctl import threadpool_limits
 
-from .._validation import check_array, check_dictionary, check_positive, check_random_state
+from .._validation import as_generator, check_dictionary, check_positive, check_real_array
+from ..course import progress_bar
 from .lasso import normalize_rows
 from .lca import lca
 
@@ -98,6 +100,7 @@ def learn_dictionary(
     random_state=None,
     progress=False,
     callback=None,
+    blas_threads=None,
 ):
     """Learn a dictionary by alternating LCA codes and a Hebbian step (the paper's ``calcPhi``).
 
@@ -154,6 +157,10 @@ def learn_dictionary(
     callback : callable, optional
         Called as ``callback(t, D)`` after every batch ``t`` (0-based), with
         the current dictionary (float32; copy it to keep it).
+    blas_threads : int or None, default=None
+        Threads the linear-algebra library may use, as in :func:`lca`. One
+        thread is usually fastest for small dictionaries or a busy machine
+        (idle BLAS threads busy-wait between the many small products).
 
     Returns
     -------
@@ -170,9 +177,9 @@ def learn_dictionary(
     >>> bool(recovery_score(D, true) > 0.9)
     True
     """
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     check_positive(n_components, "n_components", integer=True)
-    check_positive(lam, "lam", allow_zero=True)
+    check_positive(lam, "lam")
     check_positive(n_iter, "n_iter", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     learning_rate = 1.0 if learning_rate is None else learning_rate
@@ -184,7 +191,7 @@ def learn_dictionary(
     check_positive(lca_max_iter, "lca_max_iter", integer=True)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable as callback(t, D), got {callback!r}.")
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     n_samples, n_features = X.shape
     if init is None:
         D = _initial_dictionary(X, n_components, rng)
@@ -196,23 +203,24 @@ def learn_dictionary(
     usage = np.zeros(n_components, dtype=np.float32)  # running mean of a_i**2 per sample
     hits = np.zeros(n_components, dtype=np.int64)  # activations since the last re-seeding
     v = rng.standard_normal(n_components).astype(np.float32)
-    for t in tqdm(range(n_iter), desc="learning dictionary", disable=not progress):
-        batch = X[rng.integers(n_samples, size=batch_size)].astype(np.float32, copy=False)
-        L, v = _power_iteration(D, v)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
-            A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=lca_tol, max_iter=lca_max_iter)
-        A = A.astype(np.float32, copy=False)
-        w = 1.0 + t / step_decay
-        usage += (np.einsum("ij,ij->j", A, A) / batch_size - usage) / w
-        hits += np.count_nonzero(A, axis=0)
-        eta = learning_rate / (w * (usage + 0.1 * usage.mean() + np.finfo(np.float32).tiny))
-        D = dictionary_update(D, batch, A, eta / batch_size)
-        if (t + 1) % 50 == 0:
-            R = batch - A @ D
-            replaced = _replace_atoms(D, usage, hits, R, rng)
-            usage[replaced] = np.median(usage)
-            hits[:] = 0
-        if callback is not None:
-            callback(t, D)
+    with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
+        for t in progress_bar(range(n_iter), desc="learning dictionary", disable=not progress):
+            batch = X[rng.integers(n_samples, size=batch_size)].astype(np.float32, copy=False)
+            L, v = _power_iteration(D, v)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
+                A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=lca_tol, max_iter=lca_max_iter)
+            A = A.astype(np.float32, copy=False)
+            w = 1.0 + t / step_decay
+            usage += (np.einsum("ij,ij->j", A, A) / batch_size - usage) / w
+            hits += np.count_nonzero(A, axis=0)
+            eta = learning_rate / (w * (usage + 0.1 * usage.mean() + np.finfo(np.float32).tiny))
+            D = dictionary_update(D, batch, A, eta / batch_size)
+            if (t + 1) % 50 == 0:
+                R = batch - A @ D
+                replaced = _replace_atoms(D, usage, hits, R, rng)
+                usage[replaced] = np.median(usage)
+                hits[:] = 0
+            if callback is not None:
+                callback(t, D)
     return D.astype(np.float64)

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_array
+from .._validation import check_real_array
 from .dictionary import learn_dictionary
 from .lca import lca
 
@@ -75,7 +75,7 @@ class SparseCoding(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the dictionary from ``X`` (n_samples, n_features). Returns self."""
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        check_array(X, "X")
+        check_real_array(X, "X")
         batches_run = []
         self.components_ = learn_dictionary(
             X,
@@ -100,7 +100,7 @@ class SparseCoding(TransformerMixin, BaseEstimator):
     def inverse_transform(self, codes):
         """Images from codes: ``codes @ components_``, shape (n_samples, n_features)."""
         check_is_fitted(self)
-        codes = check_array(codes, "codes")
+        codes = check_real_array(codes, "codes")
         if codes.shape[1] != self.n_components:
             raise ValueError(
                 f"codes must have {self.n_components} columns (one per atom), "

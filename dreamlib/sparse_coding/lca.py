@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_array, check_dictionary, check_positive
+from .._validation import check_dictionary, check_positive, check_real_array, check_unit_rows
 from .active_set import settle_rows
 from .dynamics import Potentials, duality_gap, relative, residual_gap
 from .lasso import default_step, soft_threshold
@@ -70,7 +70,7 @@ def lca(
     dictionary : ndarray of shape (n_components, n_features)
         Atoms, one per row, unit norm.
     lam : float
-        Threshold (sparsity penalty) ``lam >= 0``.
+        Threshold (sparsity penalty), ``lam > 0`` (0 would be least squares, not sparse coding).
     step : float, optional
         Euler step ``dt / tau``. Default ``1.8 / L`` with ``L`` the largest
         eigenvalue of ``D @ D.T``; steps above ``2 / L`` can diverge. The
@@ -127,9 +127,9 @@ def lca(
     >>> lca(np.array([[2.0, 0.5, -3.0]]), D, lam=1.0).round(3)
     array([[ 1.,  0., -2.]])
     """
-    X = check_array(X, "X")
-    D = check_dictionary(dictionary, X.shape[1])
-    check_positive(lam, "lam", allow_zero=True)
+    X = check_real_array(X, "X")
+    D = check_unit_dictionary(dictionary, X.shape[1])
+    check_positive(lam, "lam")
     check_positive(max_iter, "max_iter", integer=True)
     check_positive(tol, "tol")
     check_positive(check_every, "check_every", integer=True)
@@ -137,7 +137,7 @@ def lca(
     if init is None:
         init = np.zeros((n, k))
     else:
-        init = check_array(init, "init")
+        init = check_real_array(init, "init")
         if init.shape != (n, k):
             raise ValueError(f"init must have shape {(n, k)}, got {init.shape}.")
     if step is not None:
@@ -179,6 +179,12 @@ def lca(
             stacklevel=2,
         )
     return (codes, n_iter) if return_n_iter else codes
+
+
+def check_unit_dictionary(dictionary, n_features):
+    """A dictionary of ``n_features`` columns with unit-norm rows (to its precision's rounding)."""
+    D = check_dictionary(dictionary, n_features)
+    return check_unit_rows(D, "dictionary", atol=max(1e-6, 100 * np.finfo(D.dtype).eps))
 
 
 _VERIFY_BELOW = 1e-3  # for tighter tolerances, float32 certificates are checked in float64 ...
@@ -301,9 +307,9 @@ def lca_dynamics(x, dictionary, lam, *, n_steps=200, step=None):
     activations : ndarray of shape (n_steps + 1, n_components)
         ``a = soft_threshold(u, lam)``.
     """
-    x = check_array(x, "x", ndim=1)
-    D = check_dictionary(dictionary, x.size)
-    check_positive(lam, "lam", allow_zero=True)
+    x = check_real_array(x, "x", ndim=1)
+    D = check_unit_dictionary(dictionary, x.size)
+    check_positive(lam, "lam")
     check_positive(n_steps, "n_steps", integer=True)
     step = default_step(D) if step is None else check_positive(step, "step")
     b, G = D @ x, D @ D.T

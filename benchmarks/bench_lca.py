@@ -21,7 +21,7 @@ Each solver's codes carry a certified relative duality gap (an upper bound
 on ``(E(a) - E(a*)) / E(a)`` that needs no reference solver), the worst over
 all patches; the first patches are also checked against an exact solution
 (scikit-learn's ``Lasso`` at ``tol=1e-12``). The learned dictionaries are
-cached in ``benchmarks/results/``, so only the first run learns them (about
+cached (see ``common.py``: a temporary folder shared by checkouts), so only the first run learns them (about
 half an hour on two idle cores; ``--quick`` learns small ones in a few minutes).
 
     python benchmarks/bench_lca.py [--quick] [--repeats 3] [--n-patches 1000] [--threads N]
@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 
 import dreamlib as dl
 from common import (
-    RESULTS,
+    CACHE,
     cached_dictionary,
     duality_gaps,
     load,
@@ -77,7 +77,7 @@ def dictionaries(s):
 
 def calibrate_lam(X, D, target, cache_key):
     """``lam`` at which about ``target`` of the codes are active (bisection on a log scale)."""
-    path = RESULTS / "lca_matrix_lams.json"
+    path = CACHE / "lca_matrix_lams.json"
     cache = json.loads(path.read_text()) if path.exists() else {}
     if cache_key in cache:
         return cache[cache_key]
@@ -156,7 +156,7 @@ def main():
           f"defaults, SPAMS lasso mode=2")
     print(f"dictionaries: dreamlib learn_dictionary {s['dreamlib_batches']} x 100, scikit-learn "
           f"MiniBatchDictionaryLearning(fit_algorithm='cd') {s['sklearn_batches']} x 100, from {s['n_train']:,} "
-          f"patches, lam 1.5, seed 0 (cached in {RESULTS.name}/)")
+          f"patches, lam 1.5, seed 0 (cached in {CACHE})")
     print(f"threads: {args.threads or 'each library its default'}; {machine()}")
     print(f"at start: {start_load}")
     if spams_module() is None:

@@ -1,12 +1,15 @@
 """What the sparse-coding benchmarks share: data, cached dictionaries, peers, certified gaps.
 
 Not a test: speed is measured by the scripts in this folder, by hand. Learned
-dictionaries are cached in ``benchmarks/results/`` (git ignores it), keyed by
-every setting they were learned with, so a rerun only times.
+dictionaries and calibrated ``lam`` values are cached in ``$DREAMLIB_BENCH_CACHE``
+(default: ``dreamlib-benchmarks`` in the system's temporary folder, shared by
+every checkout), keyed by every setting they were learned with, so a rerun
+only times; figures go to ``benchmarks/results/`` (git ignores it).
 """
 
 import json
 import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -19,6 +22,7 @@ import dreamlib as dl
 from dreamlib.sparse_coding import learn_dictionary
 
 RESULTS = Path(__file__).resolve().parent / "results"
+CACHE = Path(os.environ.get("DREAMLIB_BENCH_CACHE", Path(tempfile.gettempdir()) / "dreamlib-benchmarks"))
 PATCH = 28
 LEARN_LAM = 1.5  # sparsity penalty every benchmark dictionary is learned with
 
@@ -65,13 +69,13 @@ def learn_sklearn(X, n_components, lam, n_batches, batch_size=100, random_state=
 
 
 def cached_dictionary(learner, f0, n_components, n_batches, n_train):
-    """A seeded dictionary for the benchmarks, learned once and kept in benchmarks/results/."""
+    """A seeded dictionary for the benchmarks, learned once and kept in ``CACHE``."""
     settings = dict(learner=learner, f0=f0, n_components=n_components, n_batches=n_batches,
                     n_train=n_train, batch_size=100, lam=LEARN_LAM, patch=PATCH, seed=0)
     if learner == "sklearn":
         settings["fit_algorithm"] = "cd"  # 6x faster than its default LARS at 1,200 atoms
     name = "_".join(f"{k}={v}" for k, v in settings.items() if k not in ("batch_size", "patch"))
-    path = RESULTS / "dictionaries" / f"{name}.npz"
+    path = CACHE / "dictionaries" / f"{name}.npz"
     if path.exists():
         with np.load(path) as f:
             if json.loads(str(f["settings"])) == settings:

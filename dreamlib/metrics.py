@@ -2,8 +2,10 @@
 
 ``mse`` averages over *all* pixels of all images, as the paper's ``image_MSE``
 did for its 28x28 arrays (it divided a sum over pixels by ``a.shape[0]**2``,
-the pixel count: ``sparse_coding_utils.py`` of the authors' code); ``psnr``
-states its data range. ``relative_mse`` is the error as a fraction of the
+the pixel count: ``sparse_coding_utils.py`` of the authors' code, no error
+there). ``psnr`` states its data range; the paper's ``image_PSNR`` multiplied
+both images by 255 and used a peak of 255, which is ``psnr(a, b,
+data_range=1.0)`` for images in [0, 1]. ``relative_mse`` is the error as a fraction of the
 reference's variance, ``active_fraction`` the share of non-zero coefficients.
 """
 

@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import as_generator, check_dictionary, check_positive, check_real_array
 from ..course import progress_bar
-from .lasso import normalize_rows
+from .lasso import largest_eigenvalue, normalize_rows
 from .lca import lca
 
 
@@ -32,6 +32,24 @@ def _power_iteration(D, v, n_steps=4):
         w = D @ (D.T @ v)
         v = w / max(np.linalg.norm(w), np.finfo(np.float32).tiny)
     return float(v @ (D @ (D.T @ v))), v
+
+
+def _loose_codes(batch, D, lam, L, tol, max_iter):
+    """LCA codes at a loose tolerance, with the step ``1.8 / (1.1 L)`` (float32)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
+        A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=tol, max_iter=max_iter)
+    return A.astype(np.float32, copy=False)
+
+
+def _diverged(X, R, A, lam):
+    """Whether some codes are worse than no codes at all by a factor 2 (the LCA blew up).
+
+    ``R = X - A @ D``. Zero codes score ``0.5 ||x||^2``; iterates of a stable LCA from zero stay
+    near or below that, diverging ones grow without bound.
+    """
+    objective = 0.5 * np.einsum("ij,ij->i", R, R) + lam * np.abs(A).sum(axis=1)
+    return bool(np.any(~(objective <= np.einsum("ij,ij->i", X, X))))
 
 
 def _replace_atoms(D, usage, hits, R, rng, max_overlap=0.95):
@@ -79,10 +97,14 @@ def dictionary_update(dictionary, X, codes, eta):
     array([[0.70710678, 0.70710678],
            [0.        , 1.        ]])
     """
+    return _step_along_residual(dictionary, codes, X - codes @ dictionary, eta)
+
+
+def _step_along_residual(dictionary, codes, residual, eta):
     eta = np.asarray(eta, dtype=dictionary.dtype)
     if eta.ndim == 1:
         eta = eta[:, None]
-    return normalize_rows(dictionary + eta * (codes.T @ (X - codes @ dictionary)))
+    return normalize_rows(dictionary + eta * (codes.T @ residual))
 
 
 def learn_dictionary(
@@ -207,15 +229,23 @@ def learn_dictionary(
         for t in progress_bar(range(n_iter), desc="learning dictionary", disable=not progress):
             batch = X[rng.integers(n_samples, size=batch_size)].astype(np.float32, copy=False)
             L, v = _power_iteration(D, v)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
-                A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=lca_tol, max_iter=lca_max_iter)
-            A = A.astype(np.float32, copy=False)
+            A = _loose_codes(batch, D, lam, L, lca_tol, lca_max_iter)
+            R = batch - A @ D
+            if _diverged(batch, R, A, lam):
+                # the warm-started power iteration missed a new leading direction, the step
+                # was too long: take the largest eigenvalue afresh (Lanczos) and code again
+                L = largest_eigenvalue(D @ D.T)
+                A = _loose_codes(batch, D, lam, L, lca_tol, lca_max_iter)
+                R = batch - A @ D
             w = 1.0 + t / step_decay
-            usage += (np.einsum("ij,ij->j", A, A) / batch_size - usage) / w
+            batch_usage = np.einsum("ij,ij->j", A, A) / batch_size
+            usage += (batch_usage - usage) / w
             hits += np.count_nonzero(A, axis=0)
-            eta = learning_rate / (w * (usage + 0.1 * usage.mean() + np.finfo(np.float32).tiny))
-            D = dictionary_update(D, batch, A, eta / batch_size)
+            eta = learning_rate / (w * (usage + 0.1 * usage.mean()) + np.finfo(np.float32).tiny)
+            # never beyond this batch's own least-squares step: an atom that was idle (small
+            # usage) and fires now would otherwise jump onto the batch's residual (atoms collapse)
+            np.minimum(eta, learning_rate / (batch_usage + np.finfo(np.float32).tiny), out=eta)
+            D = _step_along_residual(D, A, R, eta / batch_size)
             if (t + 1) % 50 == 0:
                 R = batch - A @ D
                 replaced = _replace_atoms(D, usage, hits, R, rng)

@@ -224,3 +224,51 @@ def window(shape, center, sigma):
 """,
     "reference_is_right": True,
 }
+
+ANSWERS["units_to_codes"] = {
+    "notebook": "04_integrated_pipeline",
+    "wrong": {
+        "channels swapped (negative channels taken as the first k)": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = -np.log1p(-np.minimum(units, max_unit))
+    return scales * (magnitude[:, k:] - magnitude[:, :k])
+""",
+        "scales left out": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = -np.log1p(-np.minimum(units, max_unit))
+    return magnitude[:, :k] - magnitude[:, k:]
+""",
+        "log(v) instead of log(1 - v)": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = -np.log(np.minimum(units, max_unit))
+    return scales * (magnitude[:, :k] - magnitude[:, k:])
+""",
+        "channels added instead of subtracted": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = -np.log1p(-np.minimum(units, max_unit))
+    return scales * (magnitude[:, :k] + magnitude[:, k:])
+""",
+        "no clipping (a unit of 1 gives an infinite code)": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = -np.log1p(-units)
+    return scales * (magnitude[:, :k] - magnitude[:, k:])
+""",
+        "the forward map's formula used backwards (1 - exp(-v) instead of -log(1 - v))": """
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    k = units.shape[1] // 2
+    magnitude = 1 - np.exp(-np.minimum(units, max_unit))
+    return scales * (magnitude[:, :k] - magnitude[:, k:])
+""",
+    },
+    "reference": """
+from dreamlib.pipeline import units_to_codes as decode_units
+def units_to_codes(units, scales, max_unit=1 - 1e-9):
+    return decode_units(units, scales, max_unit=max_unit)
+""",
+    "reference_is_right": True,
+}

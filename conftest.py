@@ -36,6 +36,7 @@ EXPECTED_FIGURES = {
     "05_metrics_comparison": {"images": 5, "animations": 0},
     "06_neuron_isolation": {"images": 9, "animations": 0},
     "07_foveated_masking": {"images": 8, "animations": 0},
+    "08_joint_learning": {"images": 8, "animations": 0},
 }
 
 #: Source that marks a cell as one that must draw something.

@@ -272,3 +272,32 @@ def units_to_codes(units, scales, max_unit=1 - 1e-9):
 """,
     "reference_is_right": True,
 }
+
+ANSWERS["shrink_weights"] = {
+    "notebook": "08_joint_learning",
+    "wrong": {
+        "the paper's subgradient step (overshoots zero)": """
+def shrink_weights(W, t):
+    return W - t * np.sign(W)
+""",
+        "shrinks the magnitude but loses the sign": """
+def shrink_weights(W, t):
+    return np.maximum(np.abs(W) - t, 0.0)
+""",
+        "hard threshold (keeps the large weights unshrunk)": """
+def shrink_weights(W, t):
+    return np.where(np.abs(W) > t, W, 0.0)
+""",
+        "changes W in place": """
+def shrink_weights(W, t):
+    W -= np.clip(W, -t, t)
+    return W
+""",
+    },
+    "reference": """
+from dreamlib.sparse_coding import soft_threshold as shrink
+def shrink_weights(W, t):
+    return shrink(W, t)
+""",
+    "reference_is_right": True,
+}

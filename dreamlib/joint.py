@@ -42,7 +42,7 @@ from ._validation import as_generator, check_params, check_real_array, positive
 from .course import progress_bar
 from .experiments import nearest_distance
 from .helmholtz import isolated_generations
-from .pipeline import SparseHelmholtz, default_machine
+from .pipeline import DEFAULT_MAX_UNIT, SparseHelmholtz, default_machine
 from .sparse_coding import dictionary_update, learn_dictionary
 
 __all__ = ["JointSparseHelmholtz", "model_measures", "compare_joint", "JOINT_MEASURES"]
@@ -119,8 +119,8 @@ class JointSparseHelmholtz(SparseHelmholtz):
     }
 
     def __init__(self, coder=None, machine=None, *, lam=None, dictionary_learning_rate=0.05,
-                 dictionary_batch_size=100, code_weight=0.0, lca_tol=1e-3, lca_max_iter=500, max_unit=1 - 1e-9,
-                 clip=True, random_state=None):
+                 dictionary_batch_size=100, code_weight=0.0, lca_tol=1e-3, lca_max_iter=500,
+                 max_unit=DEFAULT_MAX_UNIT, clip=True, random_state=None):
         super().__init__(coder, machine, lam=lam, lca_tol=lca_tol, lca_max_iter=lca_max_iter,
                          max_unit=max_unit, clip=clip, random_state=random_state)
         self.dictionary_learning_rate = dictionary_learning_rate
@@ -128,7 +128,7 @@ class JointSparseHelmholtz(SparseHelmholtz):
         self.code_weight = code_weight
 
     def fit(self, X, y=None):
-        """Train the machine and the dictionary together for ``machine.n_epochs`` epochs; returns self.
+        """Train the machine and the atoms together for ``machine.n_epochs`` epochs; returns self.
 
         Parameters
         ----------
@@ -144,8 +144,9 @@ class JointSparseHelmholtz(SparseHelmholtz):
         X = check_real_array(X, "X")
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)                      # a new fit starts from the coder again
-        rng = (np.random.default_rng([int(self.random_state), 2])
-               if isinstance(self.random_state, numbers.Integral) else as_generator(self.random_state))
+        seeded = isinstance(self.random_state, numbers.Integral)
+        rng = (np.random.default_rng([int(self.random_state), 2]) if seeded
+               else as_generator(self.random_state))
         self.history_ = {"dictionary_change": [], "reconstruction_error": []}
         codes = None
         for _ in range(int(template.n_epochs)):
@@ -164,7 +165,7 @@ class JointSparseHelmholtz(SparseHelmholtz):
             "use SparseHelmholtz for epoch-by-epoch training of a machine on fixed atoms.")
 
     def reconstructed_codes(self, X, random_state=None):
-        """The machine's reconstruction of the codes of ``X``: the mean code given recognised hidden states.
+        """The machine's reconstruction of the codes of ``X``: the mean code given recognised units.
 
         ``X`` is encoded (LCA on the current atoms, then the map), the first
         hidden layer is sampled by the recognition model, and the mean code

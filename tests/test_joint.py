@@ -23,8 +23,8 @@ def bars_data():
 
 
 def _machine(**settings):
-    return HelmholtzMachine([None, 8], progress=False,
-                            **{"units": "spike-and-slab", "n_epochs": 4, "batch_size": 20, **settings})
+    defaults = {"units": "spike-and-slab", "n_epochs": 4, "batch_size": 20}
+    return HelmholtzMachine([None, 8], progress=False, **{**defaults, **settings})
 
 
 @pytest.mark.parametrize("units", ["spike-and-slab", "beta"])
@@ -34,10 +34,10 @@ def test_without_the_dictionary_step_it_is_exactly_the_two_stage_model(bars_data
     two_stage = SparseHelmholtz(D, machine, lam=0.1, random_state=3).fit(X)
     joint = JointSparseHelmholtz(D, machine, lam=0.1, dictionary_learning_rate=0.0,
                                  random_state=3).fit(X)
-    for mine, theirs in zip(joint.machine_.generative_weights_ + joint.machine_.recognition_weights_,
-                            two_stage.machine_.generative_weights_
-                            + two_stage.machine_.recognition_weights_):
-        np.testing.assert_array_equal(mine, theirs)
+    for part in ("generative_weights_", "generative_biases_", "recognition_weights_",
+                 "recognition_biases_"):
+        for mine, theirs in zip(getattr(joint.machine_, part), getattr(two_stage.machine_, part)):
+            np.testing.assert_array_equal(mine, theirs)
     np.testing.assert_array_equal(joint.dictionary_, two_stage.dictionary_)
     np.testing.assert_array_equal(joint.reconstruct(X[:20], random_state=0),
                                   two_stage.reconstruct(X[:20], random_state=0))

@@ -11,8 +11,10 @@ loop. Every epoch:
    dictionary (through the code-to-unit map fitted on the first epoch);
 2. **dream**: the machine takes one epoch of wake-sleep on those codes;
 3. **learn the atoms from the machine**: for each minibatch, the machine
-   recognises the codes and generates its reconstruction ``a_hat`` (the mean
-   code given the recognised hidden layer), and every atom takes a Hebbian
+   recognises the codes and generates its reconstruction ``a_hat`` (the code
+   :meth:`~dreamlib.SparseHelmholtz.reconstruct` decodes: given the
+   recognised hidden layer, every unit at its mean weighted by the
+   probability of its gate), and every atom takes a Hebbian
    step on the residual of that reconstruction,
    ``D <- normalize_rows(D + eta * a_hat.T @ (X - a_hat @ D))``.
 
@@ -164,26 +166,6 @@ class JointSparseHelmholtz(SparseHelmholtz):
             "JointSparseHelmholtz trains the machine and the dictionary together in fit; "
             "use SparseHelmholtz for epoch-by-epoch training of a machine on fixed atoms.")
 
-    def reconstructed_codes(self, X, random_state=None):
-        """The machine's reconstruction of the codes of ``X``: the mean code given recognised units.
-
-        ``X`` is encoded (LCA on the current atoms, then the map), the first
-        hidden layer is sampled by the recognition model, and the mean code
-        given it is returned (what :meth:`reconstruct` decodes into images).
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components)
-        """
-        hidden = self.machine_.recognize(self.encode(X), sample=True, random_state=random_state)[0]
-        return self._mean_codes(hidden)
-
-    def _mean_codes(self, hidden):
-        logits = self.machine_.visible_logits(hidden)
-        visible = self.machine_.visible_units_
-        return self.code_map_.mean_codes(*visible.shapes(logits),
-                                         active=visible.active_probability(logits))
-
     def _dictionary_epoch(self, X, codes, rng):
         D = self.dictionary_
         usage = np.einsum("ij,ij->j", codes, codes) / len(codes)   # how much each atom is used
@@ -196,7 +178,7 @@ class JointSparseHelmholtz(SparseHelmholtz):
         for start in range(0, len(X), size):
             rows = order[start : start + size]
             hidden = self.machine_.recognize(units[rows], sample=True, random_state=rng)[0]
-            predicted = self._mean_codes(hidden)
+            predicted = self._decode_mean(hidden)
             residual = X[rows] - predicted @ D
             missed, total = missed + np.sum(residual**2), total + np.sum(X[rows] ** 2)
             if self.dictionary_learning_rate == 0:

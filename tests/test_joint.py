@@ -83,7 +83,7 @@ def test_one_dictionary_step_is_the_hebbian_step_on_the_machines_residual(bars_d
     # per-atom steps from the LCA codes' usage, D + eta * a_hat.T (X - a_hat D), unit rows
     rng = np.random.default_rng(5)
     order = rng.permutation(7)
-    predicted = joint.reconstructed_codes(batch[order], random_state=rng)
+    predicted = joint.reconstruct(batch[order], return_codes=True, random_state=rng)[1]
     usage = (codes**2).mean(axis=0)
     eta = 0.3 / (usage + 0.1 * usage.mean()) / 7
     expected = D + eta[:, None] * (predicted.T @ (batch[order] - predicted @ D))

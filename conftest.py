@@ -33,7 +33,7 @@ EXPECTED_FIGURES = {
     "02_natural_image_dictionary": {"images": 8, "animations": 0},
     "03_helmholtz_mnist": {"images": 8, "animations": 1},
     "04_integrated_pipeline": {"images": 8, "animations": 1},
-    "05_metrics_comparison": {"images": 5, "animations": 0},
+    "05_metrics_comparison": {"images": 7, "animations": 0},
     "06_neuron_isolation": {"images": 9, "animations": 0},
     "07_foveated_masking": {"images": 8, "animations": 0},
     "08_joint_learning": {"images": 8, "animations": 0},

@@ -16,6 +16,7 @@ from . import (
     lasso,
     masking,
     metrics,
+    natural_study,
     paper,
     parts,
     pipeline,
@@ -51,4 +52,5 @@ __all__ = [
     "masking",
     "parts",
     "paper",
+    "natural_study",
 ]

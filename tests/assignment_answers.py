@@ -301,3 +301,45 @@ def shrink_weights(W, t):
 """,
     "reference_is_right": True,
 }
+
+ANSWERS["psnr_per_image"] = {
+    "notebook": "05_metrics_comparison",
+    "wrong": {
+        "one PSNR for the whole batch (mean over every pixel)": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.mean((X - X_hat) ** 2)
+    return np.full(len(X), 10 * np.log10(data_range ** 2 / err))
+""",
+        "averaged over the images (axis 0) instead of the pixels": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.mean((X - X_hat) ** 2, axis=0)
+    return 10 * np.log10(data_range ** 2 / err)
+""",
+        "data range not squared": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.mean((X - X_hat) ** 2, axis=1)
+    return 10 * np.log10(data_range / err)
+""",
+        "root-mean-square error in place of the mean squared error": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.sqrt(np.mean((X - X_hat) ** 2, axis=1))
+    return 10 * np.log10(data_range ** 2 / err)
+""",
+        "summed over the pixels instead of averaged": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.sum((X - X_hat) ** 2, axis=1)
+    return 10 * np.log10(data_range ** 2 / err)
+""",
+        "mean absolute error in place of the mean squared error": """
+def psnr_per_image(X, X_hat, data_range):
+    err = np.mean(np.abs(X - X_hat), axis=1)
+    return 10 * np.log10(data_range ** 2 / err)
+""",
+    },
+    "reference": """
+from dreamlib.metrics import psnr as peak_snr
+def psnr_per_image(X, X_hat, data_range):
+    return peak_snr(X, X_hat, data_range=data_range, axis=1)
+""",
+    "reference_is_right": True,
+}

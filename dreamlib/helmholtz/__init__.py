@@ -21,11 +21,17 @@ The parts, one idea per module:
 * :mod:`~dreamlib.helmholtz.optimizers` — SGD and Adam, the L1 proximal step;
 * :mod:`~dreamlib.helmholtz.likelihood` — importance-sampled and exact likelihoods;
 * :mod:`~dreamlib.helmholtz.isolation` — what one top-layer neuron generates.
+
+Wake-sleep has local optima: the same settings can end well or badly
+depending on the seed. ``n_init`` (with ``init_epochs``: successive halving)
+trains several starts and keeps the one with the highest likelihood of its
+own training data; :data:`BARS_RECIPE` is the measured recipe for Hinton et
+al.'s bars, ``HelmholtzMachine([16, 8, 1], **BARS_RECIPE)``.
 """
 
 from .isolation import expected_generation, isolated_generations, top_state_probability
 from .likelihood import exact_kl_bits, independent_pixel_log_likelihood
-from .machine import HelmholtzMachine
+from .machine import BARS_RECIPE, HelmholtzMachine
 from .optimizers import SGD, Adam
 from .units import (
     BETA_EPS,
@@ -39,6 +45,7 @@ from .wake_sleep import delta_rule
 
 __all__ = [
     "HelmholtzMachine",
+    "BARS_RECIPE",
     "delta_rule",
     "bernoulli_log_prob",
     "independent_pixel_log_likelihood",

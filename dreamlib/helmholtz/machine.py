@@ -26,7 +26,14 @@ from .passes import generate_down, recognize_samples, sample_top
 from .units import UNITS, make_visible_units
 from .wake_sleep import train_epoch
 
-__all__ = ["HelmholtzMachine"]
+__all__ = ["HelmholtzMachine", "BARS_RECIPE"]
+
+#: Settings that train Hinton et al.'s 16-8-1 machine on their bars (20,000 sampled images,
+#: ``dreamlib.data.hinton_bars``) from any seed: reweighted wake-sleep with Adam, sixteen starts
+#: halved by their own training likelihood (``n_init``, ``init_epochs``). Measured over seeds
+#: by ``benchmarks/bars_kl.py`` (exact KL(data || model) in bits); see the README.
+BARS_RECIPE = dict(algorithm="rws", n_importance=10, optimizer="adam", learning_rate=0.01,
+                   learning_rate_decay=0.1, batch_size=10, n_epochs=30, n_init=16, init_epochs=1)
 
 
 def _layer_sizes(value, name):
@@ -99,9 +106,11 @@ class HelmholtzMachine(BaseEstimator):
         images is highest is kept. Wake-sleep has local optima; this is the
         usual remedy, and it never looks at anything but the training data.
     init_epochs : int, optional
-        With ``n_init > 1``: epochs each start is trained before the best is
-        chosen; the best then trains on to ``n_epochs``. Default: all of them.
-        Which start wins is usually clear after an epoch or two.
+        With ``n_init > 1``, successive halving: every start trains
+        ``init_epochs`` epochs, the better half (by that score) on to
+        ``3 * init_epochs``, the better half of those to ``7 * init_epochs``
+        ... until one is left, which trains on to ``n_epochs``. Default: every
+        start trains all ``n_epochs`` and the best is kept.
     blas_threads : int or None, default=1
         Threads for linear algebra while training (one is usually fastest for
         minibatch products); None leaves the library's default.
@@ -229,7 +238,7 @@ class HelmholtzMachine(BaseEstimator):
         rng = as_generator(self.random_state)
         epochs, first = int(self.n_epochs), min(int(self.init_epochs or self.n_epochs),
                                                 int(self.n_epochs))
-        total = len(X) * (epochs if self.n_init == 1 else self.n_init * first + epochs - first)
+        total = len(X) * _epochs_trained(int(self.n_init), first, epochs)
         with progress_bar(total=total, desc="wake-sleep", unit="img", disable=not self.progress,
                           leave=False) as bar, threadpool_limits(self.blas_threads):
             if self.n_init == 1:
@@ -342,29 +351,57 @@ class HelmholtzMachine(BaseEstimator):
         return likelihood.exact_log_likelihood(self, self._check_X(X), max_hidden)
 
 
+def _halving_rounds(n_init, first_epochs, n_epochs):
+    """(starts, epoch to train them to) per round of successive halving, then (1, n_epochs)."""
+    rounds, starts, target = [], n_init, first_epochs
+    while starts > 1 and target < n_epochs:
+        rounds.append((starts, target))
+        starts, target = starts // 2, 2 * target + first_epochs
+    rounds.append((starts, n_epochs))
+    return rounds
+
+
+def _epochs_trained(n_init, first_epochs, n_epochs):
+    """Epochs trained in all by ``fit`` (for the progress bar)."""
+    total, done = 0, 0
+    for starts, target in _halving_rounds(n_init, first_epochs, n_epochs):
+        total, done = total + starts * (target - done), target
+    return total
+
+
 def _keep_best_start(machine, X, rng, bar, first_epochs):
     """Train ``n_init`` copies from different starts; keep the one that models X best.
 
-    Each start is trained ``first_epochs`` epochs and scored by its importance-sampled
-    log-likelihood (100 samples) of up to 2,000 training images, the same images and samples
-    for every start; the best trains on to ``n_epochs``.
+    Successive halving (``init_epochs``): each round trains the starts left to the round's
+    epoch, scores them by their importance-sampled log-likelihood (100 samples) of up to 2,000
+    training images, the same images and samples for every start, and keeps the better half;
+    the last start trains on to ``n_epochs``. The first round's scores are kept.
     """
     scored = X[rng.permutation(len(X))[:2000]]
-    best, scores = None, []
+    starts = []
     for _ in range(int(machine.n_init)):
         start = clone(machine).set_params(n_init=1, progress=False,
                                           random_state=int(rng.integers(2**31)))
         _initialize(start, X, as_generator(start.random_state))
-        for _ in range(first_epochs):
-            train_epoch(start, X, start._rng, _learning_rate(start), bar)
-        scores.append(float(start.log_likelihood(scored, n_samples=100, random_state=0).mean()))
-        if best is None or scores[-1] > max(scores[:-1]):
-            best = start
-    for _ in range(int(machine.n_epochs) - first_epochs):
-        train_epoch(best, X, best._rng, _learning_rate(best), bar)
+        starts.append(start)
+    done = 0
+    for n_starts, target in _halving_rounds(int(machine.n_init), first_epochs,
+                                            int(machine.n_epochs)):
+        starts = starts[:n_starts]
+        for start in starts:
+            for _ in range(target - done):
+                train_epoch(start, X, start._rng, _learning_rate(start), bar)
+        done = target
+        if len(starts) > 1:
+            scores = [float(start.log_likelihood(scored, n_samples=100, random_state=0).mean())
+                      for start in starts]
+            if n_starts == machine.n_init:
+                first_scores = scores
+            starts = [starts[i] for i in np.argsort(-np.asarray(scores), kind="stable")]
+    best = starts[0]
     machine.__dict__.update({k: v for k, v in vars(best).items() if k.endswith("_")})
     machine._rng = best._rng
-    machine.init_log_likelihoods_ = scores
+    machine.init_log_likelihoods_ = first_scores
 
 
 def _initialize(machine, X, rng):

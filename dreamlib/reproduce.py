@@ -1,8 +1,9 @@
 """``python -m dreamlib reproduce``: the numbers the course claims, computed headless, in one report.
 
 Runs the experiments behind the course's claims — the bars of notebook 01, the shipped
-dictionary's operating point (02), the Helmholtz machine's held-out log-likelihood (03), the
-paper's comparison under both protocols (05) and neuron isolation (06) — with the library
+dictionary's operating point (02), the Helmholtz machine's held-out log-likelihood (03), sparse
+dreams (04), the paper's comparison under both protocols and the natural-image study (05) and
+neuron isolation (06) — with the library
 functions the notebooks call and **the sizes their ``parameters`` cells set** (read from the
 notebooks themselves, so the report and the notebooks cannot disagree about settings), and writes
 
@@ -43,6 +44,7 @@ NOTEBOOKS = {
     "01": "01_bars_sanity_check.ipynb",
     "02": "02_natural_image_dictionary.ipynb",
     "03": "03_helmholtz_mnist.ipynb",
+    "04": "04_integrated_pipeline.ipynb",
     "05": "05_metrics_comparison.ipynb",
     "05-study": "05_metrics_comparison.ipynb",
     "06": "06_neuron_isolation.ipynb",
@@ -182,6 +184,27 @@ def helmholtz_section(p, progress):
     return s
 
 
+def dream_sparsity_section(p, progress):
+    """Notebook 04: active atoms per decoded dream (Beta and spike-and-slab units) vs per real code."""
+    s = Section("04", "04 · Are the dreams as sparse as real codes? (paper §2.3; a Beta unit is never exactly 0)")
+    D = data.natural_dictionary()[0].astype(np.float64)
+    X_all, _ = data.mnist()
+    order = np.random.default_rng(p["SEED"]).permutation(len(X_all))
+    X_train = X_all[order[p["N_TEST"]:p["N_TEST"] + p["N_DIGITS"]]]
+    codes = sparse_coding.lca(X_train, D, p["LAM"])
+    real = s.number("real codes: active atoms per code", np.count_nonzero(codes, axis=1).mean())
+    for units, extra in (("beta", {}), ("spike-and-slab", {"beta_concentration": 2.0})):
+        machine = HelmholtzMachine([None, *p["HIDDEN"]], units=units, optimizer="adam",
+                                   learning_rate=p["LEARNING_RATE"], n_epochs=p["DIGIT_EPOCHS"],
+                                   progress=False, **extra)
+        model = SparseHelmholtz(D, machine, lam=p["LAM"], random_state=p["SEED"]).fit(X_train, codes=codes)
+        _, dreamed = model.dream(500, visible="sample", return_codes=True, random_state=p["SEED"])
+        active = s.number(f"{units} machine's dreams: active atoms per dream",
+                          np.count_nonzero(dreamed, axis=1).mean())
+        s.number(f"{units} machine's dreams / real codes (goal: within a factor 1.5)", active / real)
+    return s
+
+
 def comparison_section(p, progress):
     """Notebook 05: the paper's protocol, the held-out comparison, and the brightness split."""
     s = Section("05", "05 · Naive vs sparse-coding machines (paper §3.3, Figs 9-12)")
@@ -236,7 +259,7 @@ def comparison_section(p, progress):
 def natural_study_section(p, progress):
     """Notebook 05's natural-image finding: what we tried to lift a machine above a flat patch."""
     s = Section("05-study", "05 · Natural patches: why every machine loses to a flat patch, and "
-                            "what we tried (issue: the paper's §3.3 claim)")
+                            "what we tried (the paper's §3.3 claim)")
     study_data = natural_study.study_data(p["N_PATCH_TRAIN"], p["N_PATCH_TEST"], p["LAM"])
     recipes = p.get("STUDY_RECIPES") or STUDY_RECIPES["quick" if p["QUICK"] else "full"]
     records = natural_study.study(study_data, recipes, p["SEEDS"], progress=progress,
@@ -312,7 +335,7 @@ def isolation_section(p, progress):
 
 #: Section key -> the experiment (its notebook's parameters: :data:`NOTEBOOKS`).
 SECTIONS = {"01": bars_section, "02": dictionary_section, "03": helmholtz_section,
-            "05": comparison_section, "05-study": natural_study_section, "06": isolation_section}
+            "04": dream_sparsity_section, "05": comparison_section, "05-study": natural_study_section, "06": isolation_section}
 
 
 # ---------------------------------------------------------------- figures

@@ -14,6 +14,7 @@ TINY = {
     "01": {"N_IMAGES": 2000, "N_BATCHES": 300},
     "02": {"N_HELDOUT": 300},
     "03": {"N_TRAIN": 1000, "N_TEST": 100, "N_EPOCHS": 3, "N_LL_DIGITS": 50, "N_IMPORTANCE": 10},
+    "04": {"N_DIGITS": 200, "DIGIT_EPOCHS": 3},
     "05": {"SEEDS": [0, 1], "N_TWOS_TRAIN": 100, "N_TWOS_TEST": 50, "MNIST_EPOCHS": 4,
            "N_PATCH_TRAIN": 150, "N_PATCH_TEST": 50, "PATCH_EPOCHS": 2, "N_RECON_SAMPLES": 2,
            "N_DREAMS": 20, "PAPER_ITER": 100, "PAPER_SEEDS": [0]},
@@ -32,7 +33,7 @@ def test_notebook_parameters_are_the_notebooks_own():
     with pytest.raises(FileNotFoundError, match="parameters"):
         reproduce.notebook_parameters("05", notebooks="/nonexistent")
     with pytest.raises(ValueError, match="sections"):
-        reproduce.run("unused", sections=["04"])
+        reproduce.run("unused", sections=["09"])
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,9 @@ def test_report_key_relations(report):
     assert h["held out, natural: sparse code only (dB)"] > h["held out, natural: flat patch (its mean) (dB)"]
     assert h["held out, natural, sparse + L1: weights exactly 0 (fraction)"] >= \
         h["held out, natural, sparse: weights exactly 0 (fraction)"]
+    dreams = n["04"]
+    assert dreams["beta machine's dreams: active atoms per dream"] > 0.95 * 400 > \
+        dreams["spike-and-slab machine's dreams: active atoms per dream"]
     study = n["05-study"]
     assert study["held out: sparse code only (dB)"] > study["held out: flat patch (its mean) (dB)"]
     assert set(study) >= {"naive-ws: held-out PSNR (dB)", "sparse-ws-slab: std over seeds (dB)"}

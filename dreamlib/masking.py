@@ -32,7 +32,7 @@ import numbers
 import numpy as np
 from scipy import stats
 
-from ._validation import check_array, check_positive, check_random_state
+from ._validation import as_generator, check_positive, check_real_array
 
 __all__ = ["gaussian_window", "sample_windows", "foveate", "DEFAULT_CENTER", "DEFAULT_WIDTH"]
 
@@ -146,7 +146,7 @@ def sample_windows(n_windows, shape, *, center=None, width=None, random_state=No
     """
     check_positive(n_windows, "n_windows", integer=True)
     h, w = _check_shape(shape)
-    rng = check_random_state(random_state)
+    rng = as_generator(random_state)
     center = DEFAULT_CENTER if center is None else center
     width = DEFAULT_WIDTH if width is None else width
     if isinstance(center, numbers.Real):
@@ -206,7 +206,7 @@ def foveate(X, shape=None, *, center=None, width=None, n_views=1, background=0.0
     >>> masked.shape, bool(masked.max() <= 1.0)
     ((6, 16), True)
     """
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     h, w = _infer_shape(X.shape[1]) if shape is None else _check_shape(shape, X.shape[1])
     check_positive(n_views, "n_views", integer=True)
     background = np.asarray(background, dtype=X.dtype)

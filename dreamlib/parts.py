@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import orthogonal_mp_gram
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_array, check_dictionary, check_positive
+from ._validation import check_dictionary, check_positive, check_real_array
 from .course import progress_bar
 from .masking import foveate, gaussian_window
 from .metrics import recovery_score
@@ -76,7 +76,7 @@ def image_similarity(dictionary, images):
     >>> image_similarity(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[2.0, 0.0]])).round(3)
     array([1.   , 0.707])
     """
-    images = check_array(images, "images")
+    images = check_real_array(images, "images")
     D = check_dictionary(dictionary, images.shape[1])
     norms = np.linalg.norm(images, axis=1)
     keep = norms > 0
@@ -111,7 +111,7 @@ def window_similarity(dictionary, shape=None, widths=(0.05, 0.075, 0.1, 0.15, 0.
     >>> window_similarity(np.vstack([bump, bar.ravel()])).round(2)
     array([1.  , 0.47])
     """
-    D = normalize_rows(check_array(dictionary, "dictionary")).astype(np.float32)
+    D = normalize_rows(check_real_array(dictionary, "dictionary")).astype(np.float32)
     side = int(round(np.sqrt(D.shape[1])))
     if shape is None:
         if side * side != D.shape[1]:
@@ -146,7 +146,7 @@ def coding_error(X, codes, dictionary):
     >>> coding_error(np.array([[3.0, 4.0]]), np.array([[3.0]]), np.array([[1.0, 0.0]]))
     0.64
     """
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     residual = X - codes @ dictionary
     return float(np.sum(residual**2) / np.sum(X**2))
 
@@ -176,7 +176,7 @@ def error_with_k_atoms(dictionary, X, ks):
     >>> error_with_k_atoms(np.eye(3), np.array([[3.0, 0.0, 4.0]]), [1, 2]).round(2)
     array([0.36, 0.  ])
     """
-    X = check_array(X, "X")
+    X = check_real_array(X, "X")
     D = check_dictionary(dictionary, X.shape[1])
     gram, drive = D @ D.T, D @ X.T
     errors = []
@@ -224,8 +224,8 @@ def part_measures(dictionary, X_train, X_test, lam, *, shape=None):
     >>> round(m["spread"], 3)   # a bar: sqrt((8**2 - 1) / 12) / 8, spread evenly along a side
     0.286
     """
-    X_train = check_array(X_train, "X_train")
-    X_test = check_array(X_test, "X_test")
+    X_train = check_real_array(X_train, "X_train")
+    X_test = check_real_array(X_test, "X_test")
     D = check_dictionary(dictionary, X_test.shape[1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -242,7 +242,8 @@ def part_measures(dictionary, X_train, X_test, lam, *, shape=None):
 
 
 def masking_study(X_train, X_test, n_components, lam, seeds, *, shape=None, masking=None,
-                  n_iter=500, batch_size=100, components=None, models=("plain", "masked"), blas_threads=1, progress=True):
+                  n_iter=500, batch_size=100, components=None, models=("plain", "masked"),
+                  blas_threads=1, progress=True):
     """Dictionaries learned with and without foveated masking, measured, for every seed.
 
     For each seed: a dictionary learned on ``X_train`` ("plain"), and one learned on
@@ -295,8 +296,8 @@ def masking_study(X_train, X_test, n_components, lam, seeds, *, shape=None, mask
     >>> [r["model"] for r in records], round(records[0]["recovery"], 2)
     (['plain', 'masked'], 0.93)
     """
-    X_train = check_array(X_train, "X_train")
-    X_test = check_array(X_test, "X_test")
+    X_train = check_real_array(X_train, "X_train")
+    X_test = check_real_array(X_test, "X_test")
     masking = {"n_views": 10, **(masking or {})}
     unknown = set(masking) - {"center", "width", "n_views", "background"}
     if unknown:

@@ -38,7 +38,7 @@ def _loose_codes(batch, D, lam, L, tol, max_iter):
     """LCA codes at a loose tolerance, with the step ``1.8 / (1.1 L)`` (float32)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
-        A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=tol, max_iter=max_iter)
+        A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=tol, max_iter=max_iter, working_sets=False)
     return A.astype(np.float32, copy=False)
 
 

@@ -59,16 +59,22 @@ SIZES = (200, 400, 1200)
 TARGETS = (0.03, 0.08, 0.15)  # fraction of active codes
 SLOW_CELL = 10.0
 FULL = dict(n_patches=300, repeats=3, n_exact=30, sizes=SIZES, dreamlib_batches=300,
-            sklearn_batches=300, n_train=30_000)
+            sklearn_batches={200: 300, 400: 300, 1200: 100}, n_train=30_000)
 QUICK = dict(n_patches=100, repeats=1, n_exact=20, sizes=(200, 400), dreamlib_batches=200,
              sklearn_batches=30, n_train=3000)
 
 
-def dictionaries(s):
-    """(label, f0, dictionary) for every dictionary of the matrix, and the shipped one."""
+def dictionaries(s, cells=None):
+    """(label, f0, dictionary) for every dictionary of the matrix, and the shipped one.
+
+    With ``cells``, only the dictionaries of the cells whose key contains it.
+    """
     out = []
     for f0, learner, k in product(F0S, LEARNERS, s["sizes"]):
+        if cells and not any(cells in f"{learner}:{f0}:{k}:{t}" for t in TARGETS):
+            continue
         batches = s[f"{learner}_batches"]
+        batches = batches[k] if isinstance(batches, dict) else batches
         D, seconds = cached_dictionary(learner, f0, k, batches, s["n_train"])
         out.append((learner, f0, D))
     D, info = dl.data.natural_dictionary()
@@ -169,9 +175,10 @@ def main():
     print(f"bench_lca matrix ({mode}): {s['n_patches']} held-out patches per cell, best of "
           f"{s['repeats']} interleaved repeats; lca at its defaults, SparseCoder(lasso_cd) at its "
           f"defaults, SPAMS lasso mode=2")
-    print(f"dictionaries: dreamlib learn_dictionary {s['dreamlib_batches']} x 100, scikit-learn "
-          f"MiniBatchDictionaryLearning(fit_algorithm='cd') {s['sklearn_batches']} x 100, from {s['n_train']:,} "
-          f"patches, lam 1.5, seed 0 (cached in {CACHE})")
+    print(f"dictionaries: dreamlib learn_dictionary {s['dreamlib_batches']} batches of 100, "
+          f"scikit-learn MiniBatchDictionaryLearning(fit_algorithm='cd') {s['sklearn_batches']} "
+          f"batches of 100 (by atoms if a dict), from {s['n_train']:,} patches, lam 1.5, seed 0 "
+          f"(cached in {CACHE})")
     print(f"threads: {args.threads or 'each library its default'}; {machine()}")
     print(f"at start: {start_load}")
     if spams_module() is None:
@@ -179,7 +186,7 @@ def main():
 
     rows, exact_worst = [], {}
     with threadpool_limits(args.threads):
-        learned = dictionaries(s)
+        learned = dictionaries(s, args.cells)
         tests = {f0: whitened_patches(f0, s["n_patches"], random_state=1) for f0 in F0S}
         tunes = {f0: whitened_patches(f0, 200, random_state=2) for f0 in F0S}
         header = (f"{'f0':>4s} {'dictionary':>10s} {'atoms':>5s} {'target':>6s} {'lam':>6s} "

@@ -20,11 +20,13 @@ timed interleaved (lca, lasso_cd, SPAMS, lca, ...) and reported as the best of
 Each solver's codes carry a certified relative duality gap (an upper bound
 on ``(E(a) - E(a*)) / E(a)`` that needs no reference solver), the worst over
 all patches; the first patches are also checked against an exact solution
-(SPAMS' LARS when installed, else scikit-learn's ``Lasso`` at ``tol=1e-12``). The learned dictionaries are
-cached (see ``common.py``: a temporary folder shared by checkouts), so only the first run learns them (about
-half an hour on two idle cores; ``--quick`` learns small ones in a few minutes).
+(SPAMS' LARS when installed, else scikit-learn's ``Lasso`` at ``tol=1e-12``).
+Dictionaries (one epoch of 30,000 patches each; scikit-learn's 1,200-atom ones
+100 batches) and calibrated ``lam`` values are cached (``common.CACHE``, a
+temporary folder shared by checkouts), so only the first run learns them.
 
-    python benchmarks/bench_lca.py [--quick] [--repeats 2] [--n-patches 500] [--threads N]
+    python benchmarks/bench_lca.py [--quick] [--repeats 3] [--n-patches 300] [--threads N]
+                                   [--cells TEXT]
 
 Speed is measured here by hand, never in the tests.
 """

@@ -60,6 +60,7 @@ LEARNERS = ("dreamlib", "sklearn")
 SIZES = (200, 400, 1200)
 TARGETS = (0.03, 0.08, 0.15)  # fraction of active codes
 SLOW_CELL = 10.0
+CLOCK = [time.perf_counter]  # --cpu: time.process_time
 FULL = dict(n_patches=300, repeats=3, n_exact=30, sizes=SIZES, dreamlib_batches=300,
             sklearn_batches={200: 300, 400: 300, 1200: 100}, n_train=30_000)
 QUICK = dict(n_patches=100, repeats=1, n_exact=20, sizes=(200, 400), dreamlib_batches=200,
@@ -149,9 +150,9 @@ def time_cell(run, repeats):
                 break  # a slow cell: one round is precise enough, and keeps the run short
             for name, f in run.items():
                 time.sleep(0.05)  # let the previous solver's spinning threads go idle
-                start = time.perf_counter()
+                start = CLOCK[0]()
                 result = f(None)
-                seconds[name].append(time.perf_counter() - start)
+                seconds[name].append(CLOCK[0]() - start)
                 codes[name] = result
     if "spams" in codes:
         codes["spams"] = codes["spams"].toarray().T
@@ -165,11 +166,16 @@ def main():
                              "one repeat: a smoke run")
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--n-patches", type=int)
+    parser.add_argument("--cpu", action="store_true",
+                        help="time CPU seconds of this process instead of wall-clock seconds: "
+                             "robust on a busy machine, fair only with --threads 1")
     parser.add_argument("--cells", default=None,
                         help="only cells whose 'f0:learner:atoms:target' contains this text")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit every solver to this many threads (default: each its own)")
     args = parser.parse_args()
+    if args.cpu:
+        CLOCK[0] = time.process_time
     s = dict(QUICK if args.quick else FULL)
     s.update({k: v for k, v in (("repeats", args.repeats), ("n_patches", args.n_patches)) if v})
     mode = "quick" if args.quick else "full"
@@ -181,7 +187,8 @@ def main():
           f"scikit-learn MiniBatchDictionaryLearning(fit_algorithm='cd') {s['sklearn_batches']} "
           f"batches of 100 (by atoms if a dict), from {s['n_train']:,} patches, lam 1.5, seed 0 "
           f"(cached in {CACHE})")
-    print(f"threads: {args.threads or 'each library its default'}; {machine()}")
+    print(f"threads: {args.threads or 'each library its default'}; {machine()}; clock: "
+          f"{'CPU time of this process' if args.cpu else 'wall'}")
     print(f"at start: {start_load}")
     if spams_module() is None:
         print("SPAMS is not installed (pip install spams-bin): its column is skipped")

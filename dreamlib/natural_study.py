@@ -8,7 +8,7 @@ module tries the obvious remedies on the same patches, over seeds, and tabulates
 * wake-sleep or reweighted wake-sleep (``algorithm="rws"``);
 * Beta or spike-and-slab visible units (sparse dreams);
 * Adam or the plain delta rule (``optimizer="sgd"``);
-* a hidden layer twice as large, training four times as long;
+* a hidden layer twice as large, training four and eight times as long;
 * reconstructions averaged over recognition samples, or from the recognition probabilities
   (mean field);
 
@@ -42,8 +42,12 @@ RECIPES = {
     "naive-ws-sgd": ("naive", dict(units="beta", optimizer="sgd", learning_rate=0.1), {}),
     "naive-rws": ("naive", dict(units="beta", algorithm="rws", learning_rate=1e-3), {}),
     "sparse-ws-beta": ("sparse", dict(units="beta", optimizer="adam", learning_rate=1e-2), {}),
-    "sparse-ws-beta-hidden-x2": ("sparse", dict(units="beta", learning_rate=1e-2), {"hidden_factor": 2}),
-    "sparse-ws-beta-epochs-x4": ("sparse", dict(units="beta", learning_rate=1e-2), {"epochs_factor": 4}),
+    "sparse-ws-beta-hidden-x2": ("sparse", dict(units="beta", learning_rate=1e-2),
+                                 {"hidden_factor": 2}),
+    "sparse-ws-beta-epochs-x4": ("sparse", dict(units="beta", learning_rate=1e-2),
+                                 {"epochs_factor": 4}),
+    "sparse-ws-beta-epochs-x8": ("sparse", dict(units="beta", learning_rate=1e-2),
+                                 {"epochs_factor": 8}),
     "sparse-ws-slab": ("sparse", dict(units="spike-and-slab", beta_concentration=2.0,
                                       learning_rate=1e-2), {}),
     "sparse-ws-slab-sgd": ("sparse", dict(units="spike-and-slab", beta_concentration=2.0,

@@ -54,7 +54,8 @@ NOTEBOOKS = {
 #: quick report; ``STUDY_RECIPES`` in ``overrides`` replaces them.
 STUDY_RECIPES = {
     "full": ("naive-ws", "naive-ws-sgd", "naive-rws", "sparse-ws-beta", "sparse-ws-beta-hidden-x2",
-             "sparse-ws-beta-epochs-x4", "sparse-ws-slab", "sparse-ws-slab-sgd", "sparse-rws-beta"),
+             "sparse-ws-beta-epochs-x4", "sparse-ws-beta-epochs-x8",
+             "sparse-ws-slab", "sparse-ws-slab-sgd", "sparse-rws-beta"),
     "quick": ("naive-ws", "sparse-ws-beta", "sparse-ws-slab"),
 }
 

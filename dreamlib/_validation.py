@@ -239,7 +239,3 @@ def check_params(estimator):
     for name, rule in type(estimator)._parameter_constraints.items():
         rule(getattr(estimator, name), name)
 
-
-# Old names, kept while every module moves to the new ones.
-check_array = check_real_array
-check_random_state = as_generator

@@ -10,7 +10,7 @@ learned dictionary is V1-like rather than just say it.
 
 import numpy as np
 
-from ._validation import check_array, check_positive
+from ._validation import check_positive, check_real_array
 
 __all__ = ["gabor", "atom_tuning", "gabor_like", "radial_amplitude_spectrum"]
 
@@ -100,7 +100,7 @@ def atom_tuning(dictionary, shape=None, pad=128):
     >>> round(float(t["frequency"][0]), 2), round(float(t["orientation"][0]), 2)
     (0.2, 0.79)
     """
-    D = check_array(dictionary, "dictionary")
+    D = check_real_array(dictionary, "dictionary")
     n, n_features = D.shape
     if shape is None:
         side = int(round(np.sqrt(n_features)))
@@ -198,7 +198,7 @@ def radial_amplitude_spectrum(image, n_bins=40):
     amplitude : ndarray of shape (n_bins,)
         Mean ``|FFT|`` in each bin (the image mean removed first).
     """
-    image = check_array(image, "image")
+    image = check_real_array(image, "image")
     check_positive(n_bins, "n_bins", integer=True)
     h, w = image.shape
     amplitude = np.abs(np.fft.fft2(image - image.mean()))

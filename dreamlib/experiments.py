@@ -36,6 +36,7 @@ from .paper import (  # the authors' protocol, also reachable from here
     paper_comparison,
     paper_protocol,
     paper_table,
+    whitened_patches,
 )
 from .pipeline import SparseHelmholtz
 from .sparse_coding import lca
@@ -47,6 +48,7 @@ __all__ = [
     "paper_protocol",
     "paper_comparison",
     "paper_table",
+    "whitened_patches",
     "brightness_detail",
     "references",
     "natural_patches",

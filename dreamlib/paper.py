@@ -12,15 +12,15 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import metrics
+from . import data, metrics
 from .course import progress_bar
 from ._validation import as_generator, check_positive, check_real_array
 from .helmholtz import HelmholtzMachine
 from .pipeline import code_scales, codes_to_units, units_to_codes
 from .sparse_coding import lca
 
-__all__ = ["MODELS", "PAPER_PROTOCOL", "PAPER_RESULTS", "paper_protocol", "paper_comparison",
-           "paper_table"]
+__all__ = ["MODELS", "PAPER_PROTOCOL", "PAPER_RESULTS", "whitened_patches", "min_max",
+           "paper_protocol", "paper_comparison", "paper_table"]
 
 #: The three machines, in the paper's order.
 MODELS = ("naive", "sparse", "sparse + L1")
@@ -55,10 +55,46 @@ PAPER_RESULTS = {
 }
 
 
-def _min_max(images):
+def min_max(images):
+    """Each image (row) rescaled to span [0, 1], as the authors scored natural images.
+
+    A constant image comes back unchanged minus its value (all zeros).
+
+    Examples
+    --------
+    >>> min_max(np.array([[-2.0, 0.0, 2.0]]))
+    array([[0. , 0.5, 1. ]])
+    """
+    images = np.asarray(images, dtype=np.float64)
     lo = images.min(axis=-1, keepdims=True)
     span = images.max(axis=-1, keepdims=True) - lo
     return (images - lo) / np.where(span > 0, span, 1.0)
+
+
+def whitened_patches(n_patches, size=28, f0=data.OLSHAUSEN_F0, random_state=None):
+    """Patches like the authors' natural images: tiles of photographs whitened as ``IMAGES.mat`` was.
+
+    The authors' natural image ``X[2000]`` was a 28x28 tile of Olshausen & Field's ``IMAGES.mat``
+    (``Sparse_Coding_Demo.ipynb`` cell 14, ``get_natural_images`` in ``sparse_coding_utils.py``),
+    photographs whitened with roll-off ``f0 = 200/512`` cycles per pixel: zero mean, signed values,
+    not pixels in [0, 1]. These are patches of the bundled photographs whitened by the same filter
+    (:func:`dreamlib.data.whiten`).
+
+    Parameters
+    ----------
+    n_patches : int
+    size : int, default=28
+    f0 : float, default=200/512
+        Whitening roll-off in cycles per pixel.
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n_patches, size * size)
+        Signed values; each whitened photograph has unit variance.
+    """
+    images = [data.whiten(image, f0=f0) for image in data.natural_images(source="bundled")]
+    return data.patches(images, size=size, n_patches=n_patches, random_state=random_state)
 
 
 def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=5000,
@@ -91,8 +127,11 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
 
     Parameters
     ----------
-    image : ndarray of shape (n_pixels,), values in [0, 1]
-        The training image, which is also the test image.
+    image : ndarray of shape (n_pixels,)
+        The training image, which is also the test image: values in [0, 1], or any values
+        with ``normalize=True`` (e.g. a whitened patch, :func:`whitened_patches`, as the
+        authors' natural image was; the naive machine then learns its min-max normalised
+        pixels, the sparse ones its code).
     model : {"naive", "sparse", "sparse + L1"}
         Pixels, the sparse code, or the sparse code with the L1 penalty.
     dictionary : ndarray of shape (k, n_pixels), optional
@@ -105,7 +144,7 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
         Score the dream of every ``score_every``-th iteration.
     normalize : bool, default=False
         Min-max normalise each dream and the image before scoring (the
-        authors did for natural images).
+        authors did for natural images); decoded dreams are then not clipped.
     hidden : sequence of int, default=(32, 1)
         Hidden layers, lowest first.
     learning_rate : float, default=0.05
@@ -135,15 +174,16 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
     image = check_real_array(np.atleast_2d(image), "image")
     if len(image) != 1:
         raise ValueError(f"image must be one image (a 1-D row of pixels), got {len(image)} rows.")
-    if image.min() < 0 or image.max() > 1:
-        raise ValueError("image must hold values in [0, 1].")
+    if not normalize and (image.min() < 0 or image.max() > 1):
+        raise ValueError("image must hold values in [0, 1] (or pass normalize=True, as for a "
+                         "whitened image).")
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}.")
     check_positive(n_iter, "n_iter", integer=True)
     check_positive(score_every, "score_every", integer=True)
     rng = as_generator(random_state)
     if model == "naive":
-        units = image
+        units = min_max(image) if normalize else image
     else:
         if dictionary is None:
             raise ValueError(f"model={model!r} needs a dictionary.")
@@ -167,7 +207,8 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
     def decode(dream):
         if model == "naive":
             return dream
-        return np.clip(units_to_codes(np.clip(dream, 0, 1), scales) @ dictionary, 0.0, 1.0)
+        decoded = units_to_codes(np.clip(dream, 0, 1), scales) @ dictionary
+        return decoded if normalize else np.clip(decoded, 0.0, 1.0)
 
     iterations, dreams, done = [], [], 0
     for target in range(1, n_iter + 1, score_every):
@@ -178,7 +219,7 @@ def paper_protocol(image, model="naive", *, dictionary=None, lam=0.1, n_iter=500
     dreams = np.array(dreams, dtype=np.float64)
     reference = image[0].astype(np.float64)
     if normalize:
-        dreams, reference = _min_max(dreams), _min_max(reference)
+        dreams, reference = min_max(dreams), min_max(reference)
     mse = metrics.mse(np.broadcast_to(reference, dreams.shape), dreams, axis=1)
     psnr = metrics.psnr(np.broadcast_to(reference, dreams.shape), dreams, data_range=1.0, axis=1)
     weights = np.concatenate([w.ravel() for w in machine.generative_weights_

@@ -123,6 +123,45 @@ def test_paper_protocol_l1_and_normalisation():
         ex.paper_protocol(X[0], "pixels")
 
 
+def test_paper_protocol_scores_a_whitened_image_as_the_authors_did():
+    # the authors' natural image was a whitened tile (signed values); they min-max normalised it
+    X, true = dl.data.bars(1, size=8, random_state=2)
+    D = dl.sparse_coding.normalize_rows(true)
+    signed = 3.0 * X[0] - 1.0                      # values -1 and 2: not pixels
+    scaled = (signed - signed.min()) / np.ptp(signed)
+    for model in ("naive", "sparse"):
+        out = ex.paper_protocol(signed, model, dictionary=D, n_iter=300, score_every=100,
+                                normalize=True, hidden=(8, 1), random_state=0)
+        by_hand = ((out["dreams"] - scaled) ** 2).mean(axis=1)
+        assert np.allclose(out["mse"], by_hand)
+        assert np.allclose(out["dreams"].min(axis=1), 0) and np.allclose(out["dreams"].max(axis=1), 1)
+    # the naive machine learns the min-max normalised pixels: its units are the scaled image
+    naive = ex.paper_protocol(signed, n_iter=1500, score_every=100, normalize=True, hidden=(8, 1),
+                              random_state=0)
+    assert naive["mse"][-3:].mean() < naive["mse"][0]
+    with pytest.raises(ValueError, match="normalize=True"):
+        ex.paper_protocol(signed)
+
+
+def test_whitened_patches_have_a_flat_spectrum_where_photographs_fall_like_one_over_f():
+    white = ex.whitened_patches(200, random_state=0)
+    raw = ex.natural_patches(200, random_state=0)
+    assert white.min() < 0 < white.max(), "whitened values are signed"
+
+    def band_power(P, lo, hi):
+        power = np.abs(np.fft.fft2((P - P.mean(axis=1, keepdims=True)).reshape(-1, 28, 28))) ** 2
+        f = np.hypot(*np.meshgrid(np.fft.fftfreq(28), np.fft.fftfreq(28)))
+        return power[:, (f >= lo) & (f < hi)].mean()
+
+    # a 1/f amplitude spectrum has ~16 times the power at 1/28-2/28 than at 4/28-8/28 cycles/pixel
+    # (photographs: more); whitening multiplies the amplitude by f, which flattens it (a 28-pixel
+    # window leaks a little low-frequency power back: about 2.7 measured)
+    low, mid = (1 / 28, 2 / 28), (4 / 28, 8 / 28)
+    raw_tilt = band_power(raw, *low) / band_power(raw, *mid)
+    white_tilt = band_power(white, *low) / band_power(white, *mid)
+    assert raw_tilt > 10 and white_tilt < 4 and 8 * white_tilt < raw_tilt, (raw_tilt, white_tilt)
+
+
 def test_brightness_detail_splits_the_mse_exactly(rng):
     X, X_hat = rng.random((6, 20)), rng.random((6, 20))
     brightness, detail = ex.brightness_detail(X, X_hat)

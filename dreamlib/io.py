@@ -284,5 +284,6 @@ def _check_consistent(model):
         k = len(model.dictionary_)
         if (np.shape(model.dictionary_) != (k, model.n_features_in_)
                 or np.shape(model.code_map_.scales_) != (k,)
-                or model.machine_.n_features_in_ != 2 * k):
+                or model.machine_.n_features_in_
+                != 2 * k + (model.brightness_units if getattr(model, "brightness", False) else 0)):
             raise ValueError("the dictionary, the map's scales and the machine do not match")

@@ -11,6 +11,9 @@ module tries the obvious remedies on the same patches, over seeds, and tabulates
 * a hidden layer twice as large, training four and eight times as long;
 * reconstructions averaged over recognition samples, or from the recognition probabilities
   (mean field);
+* our addition, not the paper's machine: the brightness (each patch's mean) modelled by its own
+  visible units, the detail coded with the mean removed
+  (``SparseHelmholtz(brightness=True)``), on one unit, several copies, or a thermometer code;
 
 with the flat patch and the sparse code alone as references, each machine's PSNR had its
 reconstructions the true brightness (:func:`dreamlib.experiments.brightness_detail`), and a ridge
@@ -33,9 +36,11 @@ from .helmholtz import HelmholtzMachine
 from .pipeline import SparseHelmholtz
 from .sparse_coding import lca
 
-__all__ = ["RECIPES", "study_data", "run_recipe", "study", "study_references", "study_table"]
+__all__ = ["RECIPES", "BRIGHTNESS_RECIPE", "study_data", "centered_codes", "run_recipe", "study",
+           "study_references", "study_table"]
 
-#: name -> (kind, machine settings, changes to the study's hidden layers / epochs).
+#: name -> (kind, machine settings, changes to the study's hidden layers / epochs and, under
+#: ``"pipeline"``, settings of the SparseHelmholtz).
 #: ``naive-ws`` and ``sparse-ws-beta`` are notebook 05's naive and sparse machines.
 RECIPES = {
     "naive-ws": ("naive", dict(units="beta", optimizer="adam", learning_rate=1e-2), {}),
@@ -55,7 +60,27 @@ RECIPES = {
     "sparse-rws-beta": ("sparse", dict(units="beta", algorithm="rws", learning_rate=1e-2), {}),
     "sparse-rws-slab": ("sparse", dict(units="spike-and-slab", beta_concentration=2.0,
                                        algorithm="rws", learning_rate=3e-3), {}),
+    # our addition (SparseHelmholtz(brightness=True)): the mean coded apart, on K extra units
+    **{f"sparse-ws-beta-bright-{code}-x{k}{tag}": (
+        "sparse", dict(units="beta", learning_rate=1e-2),
+        {"epochs_factor": factor,
+         "pipeline": dict(brightness=True, brightness_units=k, brightness_code=code)})
+       for code, k, tag, factor in (("copies", 1, "", 1), ("copies", 50, "", 1),
+                                    ("copies", 200, "", 1), ("copies", 400, "", 1),
+                                    ("copies", 800, "", 1), ("copies", 50, "-epochs-x4", 4),
+                                    ("copies", 50, "-epochs-x8", 8), ("thermometer", 50, "", 1),
+                                    ("thermometer", 100, "", 1), ("thermometer", 200, "", 1),
+                                    ("thermometer", 400, "", 1))},
+    "sparse-rws-beta-bright-copies-x50": ("sparse", dict(units="beta", algorithm="rws",
+                                                           learning_rate=1e-2),
+                                          {"pipeline": dict(brightness=True, brightness_units=50,
+                                                            brightness_code="copies")}),
 }
+
+#: Our addition to the paper's sparse machine (not the paper's machine): notebook 05's sparse
+#: machine with the brightness on 200 units of a thermometer code (``SparseHelmholtz(brightness=True,
+#: brightness_units=200)``).
+BRIGHTNESS_RECIPE = "sparse-ws-beta-bright-thermometer-x200"
 
 
 def study_data(n_train, n_test, lam=0.1, random_state=1):
@@ -64,7 +89,8 @@ def study_data(n_train, n_test, lam=0.1, random_state=1):
     Returns
     -------
     dict
-        ``train``, ``test``, ``dictionary``, ``lam``, ``codes_train``, ``codes_test``.
+        ``train``, ``test``, ``dictionary``, ``lam``, ``codes_train``, ``codes_test``
+        (:func:`centered_codes` adds the codes of the patches with their means removed).
     """
     patches = natural_patches(n_train + n_test, random_state=random_state)
     D = _data.natural_dictionary()[0].astype(np.float64)
@@ -73,6 +99,24 @@ def study_data(n_train, n_test, lam=0.1, random_state=1):
         codes = lca(patches, D, lam)
     return {"train": patches[:n_train], "test": patches[n_train:], "dictionary": D, "lam": lam,
             "codes_train": codes[:n_train], "codes_test": codes[n_train:]}
+
+
+def centered_codes(data):
+    """LCA codes of the patches with each patch's mean removed (for ``brightness=True``), cached.
+
+    Returns
+    -------
+    codes_train, codes_test : ndarray
+    """
+    if "centered_codes_train" not in data:
+        patches = np.concatenate([data["train"], data["test"]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            codes = lca(patches - patches.mean(axis=1, keepdims=True), data["dictionary"],
+                        data["lam"])
+        data["centered_codes_train"] = codes[:len(data["train"])]
+        data["centered_codes_test"] = codes[len(data["train"]):]
+    return data["centered_codes_train"], data["centered_codes_test"]
 
 
 def _ridge_psnr(H_train, H_test, Y_train, Y_test, alpha=1e-2):
@@ -91,7 +135,9 @@ def run_recipe(recipe, seed, data, *, hidden=(200,), n_epochs=20, n_recon_sample
         A key of :data:`RECIPES`.
     seed : int
     data : dict
-        From :func:`study_data`.
+        From :func:`study_data` (recipes with ``brightness`` need only ``train``, ``test``,
+        ``dictionary`` and ``lam``: they code the patches with their means removed,
+        :func:`centered_codes`).
     hidden : sequence of int, default=(200,)
         Hidden layers (a recipe may scale them).
     n_epochs : int, default=20
@@ -114,16 +160,20 @@ def run_recipe(recipe, seed, data, *, hidden=(200,), n_epochs=20, n_recon_sample
     machine = HelmholtzMachine([None if kind == "sparse" else train.shape[1], *hidden],
                                n_epochs=n_epochs * scale.get("epochs_factor", 1), progress=False,
                                random_state=seed, **settings)
+    pipeline = scale.get("pipeline", {})
+    codes_train, codes_test = (centered_codes(data) if pipeline.get("brightness")
+                               else (data.get("codes_train"), data.get("codes_test")))
     start = time.perf_counter()
     if kind == "naive":
         model = inner = machine.fit(train)
         units_train, units_test = train, test
     else:
-        model = SparseHelmholtz(data["dictionary"], machine, lam=data["lam"], random_state=seed)
-        model.fit(train, codes=data["codes_train"])
+        model = SparseHelmholtz(data["dictionary"], machine, lam=data["lam"], random_state=seed,
+                                **pipeline)
+        model.fit(train, codes=codes_train)
         inner = model.machine_
-        units_train = model.code_map_.transform(data["codes_train"])
-        units_test = model.code_map_.transform(data["codes_test"])
+        units_train = model._units(train, codes_train)
+        units_test = model._units(test, codes_test)
     fit_seconds = time.perf_counter() - start
     sampled = average_reconstruction(model, test, n_recon_samples, random_state=seed)
     hidden_test = inner.recognize(units_test)[0]

@@ -48,3 +48,19 @@ def test_unknown_recipe_is_refused(tiny):
     data, _ = tiny
     with pytest.raises(ValueError, match="recipe must be one of"):
         natural_study.run_recipe("sparse-magic", 0, data)
+
+
+def test_brightness_recipe_codes_the_patches_without_their_mean(tiny):
+    from dreamlib.sparse_coding import lca
+
+    data, _ = tiny
+    codes_train, codes_test = natural_study.centered_codes(data)
+    patches = np.concatenate([data["train"], data["test"]])
+    expected = lca(patches - patches.mean(axis=1, keepdims=True), data["dictionary"], data["lam"])
+    np.testing.assert_allclose(np.concatenate([codes_train, codes_test]), expected, atol=1e-10)
+    record = natural_study.run_recipe(natural_study.BRIGHTNESS_RECIPE, 0, data, hidden=(8,),
+                                      n_epochs=1, n_recon_samples=2)
+    assert record["recipe"] == natural_study.BRIGHTNESS_RECIPE
+    assert record["psnr_true_brightness"] >= record["psnr"] - 1e-9
+    settings = natural_study.RECIPES[natural_study.BRIGHTNESS_RECIPE][2]["pipeline"]
+    assert settings == dict(brightness=True, brightness_units=200, brightness_code="thermometer")

@@ -332,3 +332,83 @@ def test_means_decode_through_the_inverse_map_at_the_learned_mean(fitted, bars_d
     k = m.shape[1] // 2
     expected = fitted.code_map_.scales_ * (-np.log1p(-m[:, :k]) + np.log1p(-m[:, k:]))
     np.testing.assert_allclose(fitted._decode_mean(hidden), expected, rtol=1e-6)
+
+
+# ------------------------------------------------------------ brightness units (our addition)
+@pytest.fixture(scope="module")
+def brightness_data():
+    """Patches whose only variation is their brightness: one fixed zero-mean bar pattern plus a level."""
+    rng = np.random.default_rng(3)
+    _, true = dl.data.bars(10, size=SIZE, random_state=0)
+    D = dl.sparse_coding.normalize_rows(true)
+    pattern = 0.3 * (D[1] - D[1].mean())
+    level = rng.uniform(0.25, 0.75, 600)
+    return level[:, None] + pattern, level, D
+
+
+@pytest.mark.parametrize("code", ["thermometer", "copies"])
+def test_brightness_units_hold_the_mean_and_decode_exactly(brightness_data, code, tmp_path):
+    X, level, D = brightness_data
+    model = SparseHelmholtz(D, _machine([None, 4], units="beta", n_epochs=1), lam=0.01,
+                            brightness=True, brightness_units=4, brightness_code=code,
+                            random_state=0).fit(X)
+    units = model.encode(X)
+    assert units.shape == (len(X), 2 * len(D) + 4)
+    low, high = X.min(), X.max()
+    v = (level - low) / (high - low)
+    if code == "copies":
+        expected_units = np.repeat(v[:, None], 4, axis=1)
+    else:   # written out for v = 0.6: 4 v = 2.4 -> units 1, 1, 0.4, 0
+        expected_units = np.clip(4 * v[:, None] - np.arange(4), 0, 1)
+        np.testing.assert_allclose(np.clip(4 * 0.6 - np.arange(4), 0, 1), [1, 1, 0.4, 0])
+    np.testing.assert_allclose(units[:, -4:], expected_units, atol=1e-6)
+    np.testing.assert_allclose(units[:, -4:].mean(axis=1), v, atol=1e-6)
+    # the codes are those of the patches with their mean removed: the same for every patch
+    codes = model.sparse_codes(X)
+    np.testing.assert_allclose(codes, dl.sparse_coding.lca(X - level[:, None], D, 0.01), atol=1e-8)
+    np.testing.assert_allclose(codes, np.broadcast_to(codes[0], codes.shape), atol=1e-6)
+    # decoding undoes encoding: the code's image plus the mean
+    expected = np.clip(codes @ D + level[:, None], low, high)
+    np.testing.assert_allclose(model.decode(units), expected, atol=1e-5)
+    assert model.machine_.n_features_in_ == 2 * len(D) + 4
+    loaded = dl.io.load(dl.io.save(model, tmp_path / "bright.npz"))     # the file keeps the settings
+    assert (loaded.brightness, loaded.brightness_units, loaded.brightness_code) == (True, 4, code)
+    np.testing.assert_array_equal(loaded.dream(3, random_state=0), model.dream(3, random_state=0))
+
+
+@pytest.mark.parametrize("code, epochs, max_error", [("thermometer", 60, 0.2), ("copies", 60, 0.4)])
+def test_brightness_units_let_the_machine_reconstruct_the_brightness(brightness_data, code, epochs,
+                                                                     max_error):
+    X, level, D = brightness_data
+    # wake-sleep learns to carry one continuous number through binary hidden units slowly: many
+    # small minibatches, and several units (one unit: relative error 0.6 here)
+    machine = _machine([None, 16], units="beta", n_epochs=epochs, batch_size=10, learning_rate=1e-2)
+    on = SparseHelmholtz(D, machine, lam=0.01, brightness=True, brightness_units=10,
+                         brightness_code=code, random_state=0).fit(X[:500])
+    recon = on.reconstruct(X[500:], n_samples=5, random_state=0)
+    error = np.mean((recon.mean(axis=1) - level[500:]) ** 2)
+    # a constant brightness (what a machine that ignores the units gives) errs by the variance
+    assert error < max_error * level[500:].var(), error / level[500:].var()
+    assert np.corrcoef(recon.mean(axis=1), level[500:])[0, 1] > 0.85
+    dreams = on.dream(200, random_state=0)
+    assert dreams.mean(axis=1).std() > 0.4 * level.std(), "dreams vary in brightness like the data"
+
+
+def test_brightness_settings_are_checked(bars_data):
+    X, _, D = bars_data
+    with pytest.raises(TypeError, match="brightness must be True or False"):
+        SparseHelmholtz(D, _machine([None, 4]), lam=0.1, brightness=1).fit(X)
+    with pytest.raises(ValueError, match="brightness_units"):
+        SparseHelmholtz(D, _machine([None, 4]), lam=0.1, brightness=True, brightness_units=0).fit(X)
+    with pytest.raises(ValueError, match="brightness_code must be one of"):
+        SparseHelmholtz(D, _machine([None, 4]), lam=0.1, brightness=True,
+                        brightness_code="gray").fit(X)
+    with pytest.raises(ValueError, match=r"must be 33 \(two visible units per atom: positive and "
+                                         r"negative part, and 1 brightness units\)"):
+        SparseHelmholtz(D, _machine([32, 4]), lam=0.1, brightness=True).fit(X)
+    model = SparseHelmholtz(D, _machine([None, 4], n_epochs=1), lam=0.1, brightness=True,
+                            random_state=0).fit(X)
+    with pytest.raises(ValueError, match="units must have 33 columns"):
+        model.decode(np.zeros((2, 32)))
+    with pytest.raises(ValueError, match="brightness must have shape"):
+        model.codes_to_images(np.zeros((2, 16)), brightness=np.zeros(3))

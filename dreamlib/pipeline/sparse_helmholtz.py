@@ -94,6 +94,28 @@ class SparseHelmholtz(BaseEstimator):
         Decoding clips units at this value (see :func:`~dreamlib.pipeline.units_to_codes`).
     clip : bool, default=True
         Clip decoded images to the range of the training images.
+    brightness : bool, default=False
+        Model each image's mean brightness separately (our addition, not the
+        paper's machine). LCA codes each image with its mean removed, and the
+        machine gets ``brightness_units`` more visible units holding the
+        image's mean rescaled from the data range to [0, 1] (see
+        ``brightness_code``); decoded images are the decoded detail plus
+        the decoded brightness (the mean of those units, scaled back). An
+        unfitted coder learns its dictionary on the images with their means
+        removed too. Without it the brightness has to pass through the codes
+        of the low-frequency atoms and the code-to-unit map, and on natural
+        patches most of the machine's error is the brightness (notebook 05).
+    brightness_units : int, default=1
+        How many visible units carry the brightness when ``brightness``.
+    brightness_code : {"thermometer", "copies"}, default="thermometer"
+        How ``brightness_units = K`` units hold the rescaled brightness ``v``
+        in [0, 1]: ``"thermometer"``, unit ``j`` holds ``clip(K v - j, 0, 1)``
+        (the first ``floor(K v)`` units are full, one is part-full, the rest
+        empty: each unit is nearly binary, which binary hidden units model
+        well); ``"copies"``, every unit holds ``v``. Either way ``v`` is the
+        mean of the units, and decoding takes the mean of the decoded units.
+        On natural patches the thermometer carries the brightness through the
+        machine far better than copies (``dreamlib.natural_study``).
     random_state : None, int or numpy.random.Generator
         Seeds the coder's fit and the machine when they have no
         ``random_state`` of their own, and the gates sampled when decoding.
@@ -105,7 +127,8 @@ class SparseHelmholtz(BaseEstimator):
     code_map_ : CodeUnitMap
         The fitted map (its ``scales_``: one per atom).
     machine_ : HelmholtzMachine
-        The trained copy of ``machine``.
+        The trained copy of ``machine``: ``2 * n_components`` visible units,
+        plus ``brightness_units`` last if ``brightness``.
     coder_ : SparseCoding or None
         The fitted coder (None when a dictionary was given).
     data_range_ : tuple (min, max)
@@ -130,6 +153,9 @@ class SparseHelmholtz(BaseEstimator):
         "lca_max_iter": positive(integer=True),
         "max_unit": open_unit_interval,
         "clip": boolean,
+        "brightness": boolean,
+        "brightness_units": positive(integer=True),
+        "brightness_code": one_of("thermometer", "copies"),
         "random_state": random_state,
     }
 
@@ -141,7 +167,8 @@ class SparseHelmholtz(BaseEstimator):
         return super().__new__(cls)
 
     def __init__(self, coder=None, machine=None, *, lam=None, lca_tol=1e-3, lca_max_iter=500,
-                 max_unit=DEFAULT_MAX_UNIT, clip=True, random_state=None):
+                 max_unit=DEFAULT_MAX_UNIT, clip=True, brightness=False, brightness_units=1,
+                 brightness_code="thermometer", random_state=None):
         self.coder = coder
         self.machine = machine
         self.lam = lam
@@ -149,6 +176,9 @@ class SparseHelmholtz(BaseEstimator):
         self.lca_max_iter = lca_max_iter
         self.max_unit = max_unit
         self.clip = clip
+        self.brightness = brightness
+        self.brightness_units = brightness_units
+        self.brightness_code = brightness_code
         self.random_state = random_state
 
     # ------------------------------------------------------------ set-up
@@ -171,14 +201,41 @@ class SparseHelmholtz(BaseEstimator):
         check_params(self)
         X = check_real_array(X, "X")
         rng = as_generator(self.random_state)
-        self.coder_, self.dictionary_, self.lam_ = _fitted_coder(self.coder, self.lam, X, rng)
+        centered = X - X.mean(axis=1, keepdims=True) if self.brightness else X
+        self.coder_, self.dictionary_, self.lam_ = _fitted_coder(self.coder, self.lam, centered, rng)
         self.n_features_in_ = X.shape[1]
         self.data_range_ = (float(X.min()), float(X.max()))
         codes = self.sparse_codes(X) if codes is None else self._check_codes(codes, len(X))
         self.code_map_ = CodeUnitMap(self.max_unit).fit(codes)
-        self.machine_ = _machine_copy(self.machine, 2 * len(self.dictionary_), rng)
+        self.machine_ = _machine_copy(self.machine, 2 * len(self.dictionary_),
+                                      self._n_brightness(), rng)
         self._rng = rng
-        return self.code_map_.transform(codes)
+        return self._units(X, codes)
+
+    # ------------------------------------------------------------ brightness
+    def _n_brightness(self):
+        return self.brightness_units if self.brightness else 0
+
+    def _units(self, X, codes):
+        """The machine's visible units: the mapped codes, then the brightness units (if any)."""
+        units = self.code_map_.transform(codes)
+        if not self.brightness:
+            return units
+        low, high = self.data_range_
+        level = (X.mean(axis=1) - low) / (high - low) if high > low else np.zeros(len(X))
+        level = np.clip(level, 0.0, 1.0)[:, None]
+        if self.brightness_code == "thermometer":
+            level = np.clip(self.brightness_units * level - np.arange(self.brightness_units), 0, 1)
+        else:
+            level = np.repeat(level, self.brightness_units, axis=1)
+        return np.concatenate([units, level.astype(units.dtype)], axis=1)
+
+    def _to_images(self, codes, brightness_units):
+        """Images from codes and the brightness units' values (None without brightness)."""
+        if brightness_units is None:
+            return self.codes_to_images(codes)
+        low, high = self.data_range_
+        return self.codes_to_images(codes, low + (high - low) * brightness_units.mean(axis=1))
 
     # ------------------------------------------------------------ fitting
     def fit(self, X, y=None, codes=None):
@@ -190,7 +247,8 @@ class SparseHelmholtz(BaseEstimator):
         y : ignored
         codes : ndarray of shape (n_samples, n_components), optional
             LCA codes of ``X`` computed already (by :meth:`sparse_codes` of a
-            model with the same dictionary and ``lam``); skips the LCA.
+            model with the same dictionary, ``lam`` and ``brightness``: with
+            ``brightness``, codes of ``X`` with each row's mean removed); skips the LCA.
         """
         units = self._setup(X, codes)
         self.machine_.fit(units)
@@ -206,52 +264,85 @@ class SparseHelmholtz(BaseEstimator):
         elif codes is None:
             units = self.encode(X)
         else:
-            units = self.code_map_.transform(self._check_codes(codes, len(self._check_X(X))))
+            X = self._check_X(X)
+            units = self._units(X, self._check_codes(codes, len(X)))
         self.machine_.partial_fit(units)
         return self
 
     # ------------------------------------------------------------ the map
     def sparse_codes(self, X):
-        """Step 1: LCA codes of ``X`` on the dictionary, shape (n_samples, n_components)."""
+        """Step 1: LCA codes of ``X`` on the dictionary, shape (n_samples, n_components).
+
+        With ``brightness``, the codes of ``X`` with each row's mean removed.
+        """
         check_is_fitted(self, "dictionary_")
         X = self._check_X(X)
+        if self.brightness:
+            X = X - X.mean(axis=1, keepdims=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return lca(X, self.dictionary_, self.lam_, tol=self.lca_tol,
                        max_iter=self.lca_max_iter).astype(np.float64)
 
     def encode(self, X):
-        """Images -> the machine's visible units (n_samples, 2 * n_components) in [0, 1)."""
+        """Images -> the machine's visible units in [0, 1]: (n_samples, 2 * n_components), then
+        ``brightness_units`` columns of each image's rescaled mean if ``brightness``."""
         check_is_fitted(self, "code_map_")
-        return self.code_map_.transform(self.sparse_codes(X))
+        X = self._check_X(X)
+        return self._units(X, self.sparse_codes(X))
 
     def decode(self, units):
-        """Visible units -> codes (the exact inverse map) -> images."""
+        """Visible units -> codes (the exact inverse map) -> images (plus the brightness, if any)."""
         check_is_fitted(self, "code_map_")
-        return self.codes_to_images(self.code_map_.inverse_transform(units))
+        units = check_real_array(units, "units")
+        width = 2 * len(self.dictionary_) + self._n_brightness()
+        if units.shape[1] != width:
+            raise ValueError(f"units must have {width} columns (the machine's visible units), "
+                             f"got {units.shape[1]}.")
+        k2 = 2 * len(self.dictionary_)
+        codes = self.code_map_.inverse_transform(units[:, :k2])
+        return self._to_images(codes, units[:, k2:] if self.brightness else None)
 
     units_to_images = decode
 
-    def codes_to_images(self, codes):
-        """Sparse codes -> images, ``codes @ dictionary_`` (clipped to the data range if ``clip``)."""
+    def codes_to_images(self, codes, brightness=None):
+        """Sparse codes -> images, ``codes @ dictionary_`` (clipped to the data range if ``clip``).
+
+        ``brightness`` (one value per image, optional) is added to every pixel
+        of its image first: with ``brightness=True`` the codes hold the detail
+        only, and ``brightness`` the mean.
+        """
         check_is_fitted(self, "dictionary_")
         codes = check_real_array(codes, "codes")
         if codes.shape[1] != len(self.dictionary_):
             raise ValueError(f"codes must have {len(self.dictionary_)} columns (one per atom), "
                              f"got {codes.shape[1]}.")
         images = codes @ self.dictionary_
+        if brightness is not None:
+            brightness = check_real_array(brightness, "brightness", ndim=1)
+            if brightness.shape != (len(codes),):
+                raise ValueError(f"brightness must have shape ({len(codes)},), one value per "
+                                 f"image, got {brightness.shape}.")
+            images = images + brightness[:, None]
         return np.clip(images, *self.data_range_) if self.clip else images
 
     # ------------------------------------------------------------ using it
     def _decode_mean(self, hidden, rng=None):
         """Codes given the first hidden layer: each unit's learned mean through the inverse map,
         weighted by its gate (sampled with ``rng``, else its probability)."""
+        return self._decode_means(hidden, rng)[0]
+
+    def _decode_means(self, hidden, rng=None):
+        """:meth:`_decode_mean`'s codes, and the brightness units' means (None without brightness)."""
         logits = self.machine_.visible_logits(hidden)
         units = self.machine_.visible_units_
         active = units.active_probability(logits)
         if rng is not None:
             active = (rng.random(active.shape) < active).astype(np.float64)
-        return self.code_map_.inverse_transform(units.active_mean(logits), active=active)
+        mean = units.active_mean(logits)
+        k2 = 2 * len(self.dictionary_)
+        codes = self.code_map_.inverse_transform(mean[:, :k2], active=active[:, :k2])
+        return codes, (active[:, k2:] * mean[:, k2:] if self.brightness else None)
 
     def dream(self, n_samples, visible="sample", return_codes=False, random_state=None):
         """Dreams: the machine dreams units, the inverse map and the dictionary make images.
@@ -276,11 +367,14 @@ class SparseHelmholtz(BaseEstimator):
         rng = method_rng(self, random_state)
         layers = self.machine_.dream(n_samples, visible="sample", return_layers=True,
                                      random_state=rng)
+        k2 = 2 * len(self.dictionary_)
         if visible == "sample":
-            codes = self.code_map_.inverse_transform(np.clip(layers[0], 0, 1))
+            sampled = np.clip(layers[0], 0, 1)
+            codes = self.code_map_.inverse_transform(sampled[:, :k2])
+            level = sampled[:, k2:] if self.brightness else None
         else:
-            codes = self._decode_mean(layers[1], rng)
-        images = self.codes_to_images(codes)
+            codes, level = self._decode_means(layers[1], rng)
+        images = self._to_images(codes, level)
         return (images, codes) if return_codes else images
 
     def reconstruct(self, X, n_samples=1, sparse=False, return_codes=False, random_state=None):
@@ -313,12 +407,14 @@ class SparseHelmholtz(BaseEstimator):
         boolean(return_codes, "return_codes")
         units = self.encode(X)
         rng = method_rng(self, random_state)
-        codes = 0.0
+        codes, level = 0.0, 0.0
         for _ in range(n_samples):
             hidden = self.machine_.recognize(units, sample=True, random_state=rng)[0]
-            codes = codes + self._decode_mean(hidden, rng if sparse else None)
+            more_codes, more_level = self._decode_means(hidden, rng if sparse else None)
+            codes = codes + more_codes
+            level = level + more_level if self.brightness else None
         codes = codes / n_samples
-        images = self.codes_to_images(codes)
+        images = self._to_images(codes, level / n_samples if self.brightness else None)
         return (images, codes) if return_codes else images
 
     def generate_from_top(self, top, random_state=None):
@@ -337,7 +433,7 @@ class SparseHelmholtz(BaseEstimator):
         check_is_fitted(self, "machine_")
         layers = self.machine_.generate_from_top(top, return_layers=True,
                                                  random_state=method_rng(self, random_state))
-        return self.codes_to_images(self._decode_mean(layers[1]))
+        return self._to_images(*self._decode_means(layers[1]))
 
 
 def _fitted_coder(coder, lam, X, rng):
@@ -366,8 +462,9 @@ def _fitted_coder(coder, lam, X, rng):
     return None, D.astype(np.float64), float(lam)
 
 
-def _machine_copy(machine, n_units, rng):
-    """A copy of ``machine`` (or of the default machine) with ``n_units`` visible units."""
+def _machine_copy(machine, n_code_units, n_brightness, rng):
+    """A copy of ``machine`` (or of the default machine) with its visible units set."""
+    n_units = n_code_units + n_brightness
     template = default_machine() if machine is None else machine
     if not isinstance(template, HelmholtzMachine):
         raise TypeError(
@@ -380,7 +477,8 @@ def _machine_copy(machine, n_units, rng):
     if sizes and sizes[0] is not None and sizes[0] != n_units:
         raise ValueError(
             f"machine.layer_sizes[0] must be {n_units} (two visible units per atom: positive "
-            f"and negative part) or None, got {sizes[0]}."
+            f"and negative part{f', and {n_brightness} brightness units' if n_brightness else ''})"
+            f" or None, got {sizes[0]}."
         )
     machine = clone(template).set_params(layer_sizes=[n_units, *sizes[1:]])
     if machine.random_state is None:

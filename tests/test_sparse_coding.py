@@ -255,3 +255,65 @@ def test_sparse_coding_passes_scikit_learn_estimator_checks():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check_estimator(SparseCoding(n_components=5, n_iter=20, random_state=0))
+
+
+def test_sign_search_reaches_the_exact_lasso_from_zero_codes():
+    # the exact finisher on its own, from nothing: certified, and equal to coordinate descent's optimum
+    from dreamlib.sparse_coding.sign_search import sign_search
+
+    X, D = random_problem(40, 48, 144, seed=21)
+    lam = 0.1
+    G, B = D @ D.T, X @ D.T
+    codes, certified, gaps = sign_search(np.zeros_like(B), B, G, np.einsum("ij,ij->i", X, X), lam,
+                                         tol=1e-10, eps=0.0)
+    assert certified.all()
+    assert gaps.max() <= 1e-10
+    exact = exact_lasso(X, D, lam)
+    np.testing.assert_allclose(codes, exact, atol=1e-5)
+    assert np.abs(relative_gaps(X, D, lam, codes)).max() <= 1e-8
+
+
+def test_sign_search_line_search_finds_the_lowest_point_of_the_segment():
+    # against brute force: the LASSO objective on a fine grid of the segment a -> a + d
+    from dreamlib.sparse_coding.sign_search import _line_search
+
+    rng = np.random.default_rng(5)
+    X, D = random_problem(30, 32, 24, seed=5)
+    lam = 0.3
+    M = D @ D.T
+    pattern = np.sign(rng.standard_normal((30, 24))) * (rng.random((30, 24)) < 0.5)
+    a = np.abs(rng.standard_normal((30, 24))) * pattern * (rng.random((30, 24)) < 0.7)
+    target = np.zeros_like(a)  # the solution on each row's pattern, as the search computes it
+    for i in range(30):
+        S = np.flatnonzero(pattern[i])
+        target[i, S] = np.linalg.solve(M[np.ix_(S, S)], (X[i] @ D.T)[S] - lam * pattern[i, S])
+    d = target - a
+    t, _ = _line_search(a, d, pattern, np.broadcast_to(M, (30, 24, 24)), lam)
+    grid = np.linspace(0, 1, 2001)
+    along = np.stack([lasso_objective(X, a + s * d, D, lam) for s in grid])
+    found = lasso_objective(X, a + t[:, None] * d, D, lam)
+    assert np.all(found <= along.min(axis=0) + 1e-9)
+    assert np.all(found <= lasso_objective(X, a, D, lam) + 1e-12)
+
+
+def test_lca_sign_search_is_used_on_overcomplete_dictionaries_and_stays_exact(monkeypatch):
+    import sys
+
+    lca_module = sys.modules["dreamlib.sparse_coding.lca"]  # the module, not the function
+    X, D = random_problem(40, 64, 256, seed=13)
+    certified = []
+    real = lca_module.search_rows
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        certified.append(int(out[0].sum()))
+        return out
+
+    monkeypatch.setattr(lca_module, "search_rows", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        codes = lca(X, D, 0.5)
+    assert sum(certified) > 0
+    gaps = relative_gaps(X, D, 0.5, codes)
+    assert gaps.max() <= 1e-4
+    assert gaps.min() >= -1e-6

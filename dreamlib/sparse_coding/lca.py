@@ -20,8 +20,12 @@ inertia (Nesterov momentum, restarted when they reverse), which keeps the same
 fixed point and needs far fewer steps when atoms overlap a lot. And once the
 right neurons are active the dynamics are linear, so every few steps each
 sample jumps straight to their fixed point (:func:`~dreamlib.sparse_coding.solve_on_active_set`,
-a small linear solve), kept only where the duality gap certifies it. ``momentum=False,
-settle=False`` runs the paper's plain dynamics. Convergence is tested
+a small linear solve), kept only where the duality gap certifies it. On overcomplete
+dictionaries, where the dynamics take long to silence the neurons that lose the
+competition, the samples left at step 20 are finished by a feature-sign search
+seeded with their strongest neurons (:mod:`~dreamlib.sparse_coding.sign_search`:
+the same jumps, iterated with an exact line search so the objective only falls).
+``momentum=False, settle=False`` runs the paper's plain dynamics. Convergence is tested
 with the LASSO duality gap, which bounds how far the objective is from its
 minimum, so ``tol`` is a guarantee rather than a heuristic.
 """
@@ -37,6 +41,7 @@ from .._validation import check_dictionary, check_positive, check_real_array, ch
 from .active_set import settle_rows
 from .dynamics import Potentials, duality_gap, relative, residual_gap
 from .lasso import default_step, soft_threshold
+from .sign_search import search_rows
 from .working_set import solve_on_working_sets, working_set_widths
 
 
@@ -85,8 +90,11 @@ def lca(
         neurons (:func:`solve_on_active_set`, a small linear solve) and keep the jump where
         the duality gap certifies it. Once the right neurons are active the
         potentials would only creep towards that point; the jump gets there
-        at once. ``False`` (with ``momentum=False``) runs the plain LCA of
-        the paper.
+        at once. On overcomplete dictionaries (more atoms than features), the
+        samples still running at step 20 are then finished by a feature-sign
+        search (:func:`~dreamlib.sparse_coding.sign_search.search_rows`), and
+        carry on with the dynamics where it cannot certify them. ``False``
+        (with ``momentum=False``) runs the plain LCA of the paper.
     working_sets : bool, default=True
         From step 10, a sample whose dynamics have narrowed it down to at
         most a quarter of the atoms (twice those coordinate descent would
@@ -145,7 +153,7 @@ def lca(
     codes = np.zeros((n, k), dtype=X.dtype)
     settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
                     momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0,
-                    working_sets=working_sets)
+                    working_sets=working_sets, search=settle and k > X.shape[1])
     dtype = np.dtype(dtype)
     with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
         D_ = D.astype(dtype, copy=False)
@@ -193,10 +201,11 @@ _SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)
 _SETTLE_FROM = 20  # first step at which to settle (measured best)
 _HANDOFF_FROM = 10  # first step at which samples may leave for their working sets
 _HANDOFF_FRACTION = 0.25  # ... if those hold at most this fraction of the atoms
+_SEARCH_AT = 20  # step at which the sign search takes over (measured on the benchmark matrix)
 
 
 def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol, check_every,
-              momentum, settle_every, working_sets):
+              momentum, settle_every, working_sets, search):
     """Run the LCA from ``init`` on every row, writing each finished row into ``codes[rows]``.
 
     ``estimates[rows]`` gets the relative duality gap each row was certified with.
@@ -236,6 +245,11 @@ def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol
             i = np.flatnonzero(running & ~done & ~hopeless)
             settled, relative_gap[i] = settle_rows(state, i, B, G, xx, lam_, primal, tol=tol, eps=eps)
             done[i[settled]] = True
+        if search and n_iter == _SEARCH_AT:
+            i = np.flatnonzero(running & ~done & ~hopeless)
+            certified, relative_gap[i] = search_rows(state, i, B, G, xx, lam_, tol=tol, eps=eps,
+                                                     n_features=X.shape[1])
+            done[i[certified]] = True
         if hand_off:
             handed_off = True
             extra_steps = _hand_off(state, B, G, xx, running & ~done & ~hopeless, done, hopeless,

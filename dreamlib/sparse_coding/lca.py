@@ -241,15 +241,15 @@ def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol
         relative_gap = relative(gap, primal)
         done = running & (gap <= tol * primal)
         hopeless = running & ~done & (tol * primal < 10 * rounding)
-        if settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
-            i = np.flatnonzero(running & ~done & ~hopeless)
-            settled, relative_gap[i] = settle_rows(state, i, B, G, xx, lam_, primal, tol=tol, eps=eps)
-            done[i[settled]] = True
         if search and n_iter == _SEARCH_AT:
             i = np.flatnonzero(running & ~done & ~hopeless)
             certified, relative_gap[i] = search_rows(state, i, B, G, xx, lam_, tol=tol, eps=eps,
                                                      n_features=X.shape[1])
             done[i[certified]] = True
+        elif settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
+            i = np.flatnonzero(running & ~done & ~hopeless)
+            settled, relative_gap[i] = settle_rows(state, i, B, G, xx, lam_, primal, tol=tol, eps=eps)
+            done[i[settled]] = True
         if hand_off:
             handed_off = True
             extra_steps = _hand_off(state, B, G, xx, running & ~done & ~hopeless, done, hopeless,

@@ -259,7 +259,7 @@ def test_sparse_coding_passes_scikit_learn_estimator_checks():
 
 
 def test_sign_search_reaches_the_exact_lasso_from_zero_codes():
-    # the exact finisher on its own, from nothing: certified, and equal to coordinate descent's optimum
+    # the exact finisher alone, from nothing: certified, and equal to coordinate descent's optimum
     from dreamlib.sparse_coding.sign_search import sign_search
 
     X, D = random_problem(40, 48, 144, seed=21)

@@ -154,7 +154,7 @@ def sign_search_step(A, pattern, B, G, lam):
 
 
 def _energy(a, b, M, lam):
-    """The LASSO objective minus ``0.5 ||x||**2``, for codes on the support ``S`` (``M = G[S, S]``)."""
+    """LASSO objective minus ``0.5 ||x||**2``, for codes on a support ``S`` (``M = G[S, S]``)."""
     quad = np.einsum("ij,ij->i", a, (M @ a[..., None])[..., 0])
     return 0.5 * quad - np.einsum("ij,ij->i", a, b) + lam * np.abs(a).sum(axis=1)
 
@@ -183,8 +183,8 @@ def _line_search(a, d, p, M, lam):
     order = np.argsort(bp, axis=1)
     bp_sorted = np.take_along_axis(bp, order, axis=1)
     jumps = np.take_along_axis(np.where(crossing, 2 * np.abs(d), 0), order, axis=1)
-    slopes = s0[:, None] + np.concatenate([np.zeros((len(a), 1), a.dtype), np.cumsum(jumps, axis=1)],
-                                          axis=1)  # s(t) on each piece
+    zero = np.zeros((len(a), 1), a.dtype)
+    slopes = s0[:, None] + np.concatenate([zero, np.cumsum(jumps, axis=1)], axis=1)  # s(t)
     starts = np.concatenate([np.zeros((len(a), 1), a.dtype), bp_sorted], axis=1)
     ends = np.minimum(np.concatenate([bp_sorted, np.full((len(a), 1), np.inf, a.dtype)], axis=1), 1)
     safe_beta = np.where(beta > 0, beta, 1)
@@ -295,7 +295,8 @@ def sign_search(A, B, G, xx, lam, *, tol, eps, max_steps=400, max_width=None):
         A[todo], pattern[todo], check[todo], stuck = sign_search_step(
             A[todo], pattern[todo], B[todo], G, lam)
         # a clean step (no sign went wrong) earns a larger batch of additions next time
-        budget[todo] = np.where(check[todo], 2 * budget[todo], np.maximum(_MIN_ADD, budget[todo] // 2))
+        budget[todo] = np.where(check[todo], 2 * budget[todo],
+                                np.maximum(_MIN_ADD, budget[todo] // 2))
         given_up[todo[stuck]] = True
     return A, certified, relative_gap
 
@@ -305,9 +306,10 @@ def search_rows(state, rows, B, G, xx, lam, *, tol, eps, n_features):
 
     It starts from the strongest tenth of each row's active neurons. Rows it
     certifies get its codes in ``state.A``; the others carry on with the
-    dynamics from where it got to. Supports wider than ``n_features / 2``
-    (near-singular) or than ``(8 k**2) ** (1/3)`` (a solve then costs more than
-    several steps of the dynamics) are left to the dynamics.
+    dynamics where they were (the search only tried), as do rows whose
+    support grows wider than ``n_features / 2`` (near-singular) or than
+    ``(8 k**2) ** (1/3)`` (a solve then costs more than several steps of the
+    dynamics).
 
     Returns
     -------
@@ -317,8 +319,5 @@ def search_rows(state, rows, B, G, xx, lam, *, tol, eps, n_features):
     max_width = min(int((_SEARCH_COST * len(G) ** 2) ** (1 / 3)), n_features // 2)
     A, certified, relative_gap = sign_search(strongest(state.A[rows], _SEED_FRACTION), B[rows], G,
                                              xx[rows], lam, tol=tol, eps=eps, max_width=max_width)
-    state.A[rows] = A
-    back = rows[~certified]
-    state.C[back] = B[back] - sparse_times(state.A[back], G)
-    state.restart(back, state.A[back] + state.C[back])
+    state.A[rows[certified]] = A[certified]
     return certified, relative_gap

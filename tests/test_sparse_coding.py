@@ -94,14 +94,28 @@ def test_lca_is_soft_thresholding_for_an_orthonormal_dictionary(rng):
     np.testing.assert_allclose(codes, soft_threshold(X @ Q, 0.5), atol=1e-6)
 
 
-def test_lca_handles_badly_scaled_data_by_finishing_in_float64(rng):
+def test_lca_handles_badly_scaled_data_by_finishing_in_float64(rng, monkeypatch):
     # a complete basis and large signals: the residual is tiny next to ||x||, beyond float32
+    import sys
+
+    lca_module = sys.modules["dreamlib.sparse_coding.lca"]
+    passes = []
+    real = lca_module._lca_loop
+
+    def spy(B, G, X, init, codes, estimates, rows, **kwargs):
+        passes.append((B.dtype, rows.copy()))
+        return real(B, G, X, init, codes, estimates, rows, **kwargs)
+
+    monkeypatch.setattr(lca_module, "_lca_loop", spy)
     D = normalize_rows(rng.standard_normal((5, 5)))
     X = 100 * rng.standard_normal((20, 5))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         codes = lca(X, D, 0.1)
     assert relative_gaps(X, D, 0.1, codes).max() <= 1e-4
+    # the float64 pass happened, and took each sample once
+    assert [dtype for dtype, _ in passes] == [np.float32, np.float64]
+    assert len(np.unique(passes[1][1])) == len(passes[1][1]) > 0
 
 
 def test_lca_zero_codes_when_lam_exceeds_every_correlation(rng):

@@ -170,7 +170,7 @@ def lca(
             # where it was certified with less margin than that, check it again in float64
             thin = np.flatnonzero((estimates > _THIN_MARGIN * tol) & np.isfinite(estimates))
             gap, primal = residual_gap(X[thin], D, codes[thin], lam)
-            imprecise = np.concatenate([imprecise, thin[gap > tol * primal]])
+            imprecise = np.unique(np.concatenate([imprecise, thin[gap > tol * primal]]))
         if imprecise.size:
             # float32 cannot certify these (residual tiny next to ||x||): finish in float64
             more_failed, _, more_iter = _lca_loop(

@@ -183,28 +183,36 @@ def test_solve_on_active_set_solves_the_lasso_given_the_right_active_set():
     assert np.sign(dl.sparse_coding.solve_on_active_set(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
 
 
-def test_lca_working_sets_reach_the_exact_lasso_and_are_used(monkeypatch):
-    # very overcomplete and sparse: the samples leave for their working sets (a spy counts them)
+def _exact_lca_spying_on(monkeypatch, name, X, D, lam):
+    """Run ``lca`` with a spy on its internal ``name``; assert its codes are certified exact.
+
+    Returns the spied calls as ``(args, result)`` pairs.
+    """
     import sys
 
     lca_module = sys.modules["dreamlib.sparse_coding.lca"]  # the module, not the function
+    real, calls = getattr(lca_module, name), []
 
-    X, D = random_problem(40, 32, 256, seed=11)
-    calls = []
-    real = lca_module.solve_on_working_sets
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append((args, out))
+        return out
 
-    def spy(B, *args, **kwargs):
-        calls.append(len(B))
-        return real(B, *args, **kwargs)
-
-    monkeypatch.setattr(lca_module, "solve_on_working_sets", spy)
+    monkeypatch.setattr(lca_module, name, spy)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        codes = lca(X, D, 0.5)
-    assert sum(calls) > 0
-    gaps = relative_gaps(X, D, 0.5, codes)
+        codes = lca(X, D, lam)
+    gaps = relative_gaps(X, D, lam, codes)
     assert gaps.max() <= 1e-4
     assert gaps.min() >= -1e-6
+    return calls
+
+
+def test_lca_working_sets_reach_the_exact_lasso_and_are_used(monkeypatch):
+    # very overcomplete and sparse: the samples leave for their working sets (a spy counts them)
+    X, D = random_problem(40, 32, 256, seed=11)
+    calls = _exact_lca_spying_on(monkeypatch, "solve_on_working_sets", X, D, 0.5)
+    assert sum(len(args[0]) for args, _ in calls) > 0, "no sample left for its working set"
     without = lca(X, D, 0.5, working_sets=False)
     assert relative_gaps(X, D, 0.5, without).max() <= 1e-4
 
@@ -312,23 +320,6 @@ def test_sign_search_line_search_finds_the_lowest_point_of_the_segment():
 
 
 def test_lca_sign_search_is_used_on_overcomplete_dictionaries_and_stays_exact(monkeypatch):
-    import sys
-
-    lca_module = sys.modules["dreamlib.sparse_coding.lca"]  # the module, not the function
     X, D = random_problem(40, 64, 256, seed=13)
-    certified = []
-    real = lca_module.search_rows
-
-    def spy(*args, **kwargs):
-        out = real(*args, **kwargs)
-        certified.append(int(out[0].sum()))
-        return out
-
-    monkeypatch.setattr(lca_module, "search_rows", spy)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        codes = lca(X, D, 0.5)
-    assert sum(certified) > 0
-    gaps = relative_gaps(X, D, 0.5, codes)
-    assert gaps.max() <= 1e-4
-    assert gaps.min() >= -1e-6
+    calls = _exact_lca_spying_on(monkeypatch, "search_rows", X, D, 0.5)
+    assert sum(int(out[0].sum()) for _, out in calls) > 0, "the search certified no sample"

@@ -90,7 +90,7 @@ def test_lca_is_soft_thresholding_for_an_orthonormal_dictionary(rng):
     # closed form: with orthonormal atoms the LASSO decouples into soft thresholds of x @ D.T
     Q, _ = np.linalg.qr(rng.standard_normal((20, 20)))
     X = rng.standard_normal((30, 20)) * 2
-    codes = lca(X, Q.T, 0.5, tol=1e-8, dtype=np.float64)
+    codes = lca(X, Q.T, 0.5, tol=1e-8)
     np.testing.assert_allclose(codes, soft_threshold(X @ Q, 0.5), atol=1e-6)
 
 
@@ -111,7 +111,7 @@ def test_lca_handles_badly_scaled_data_by_finishing_in_float64(rng, monkeypatch)
     X = 100 * rng.standard_normal((20, 5))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        codes = lca(X, D, 0.1)
+        codes = lca(X, D, 0.1, solver="dynamics")
     assert relative_gaps(X, D, 0.1, codes).max() <= 1e-4
     # the float64 pass happened, and took each sample once
     assert [dtype for dtype, _ in passes] == [np.float32, np.float64]
@@ -143,9 +143,9 @@ def test_lca_preserves_dtype_and_warns_when_capped(rng):
 def test_lca_paper_step_is_stable_but_slow(rng):
     # the paper's plain dynamics at step 0.01 still reach the optimum, in many more steps
     X, D = random_problem(10, 16, 24, seed=6)
-    fast, n_fast = lca(X, D, 0.2, return_n_iter=True)
-    slow, n_slow = lca(X, D, 0.2, step=0.01, momentum=False, settle=False, max_iter=20_000,
-                       return_n_iter=True)
+    fast, n_fast = lca(X, D, 0.2, solver="dynamics", return_n_iter=True)
+    slow, n_slow = lca(X, D, 0.2, solver="dynamics", step=0.01, momentum=False, settle=False,
+                       max_iter=20_000, return_n_iter=True)
     assert n_slow > 10 * n_fast
     np.testing.assert_allclose(lasso_objective(X, slow, D, 0.2), lasso_objective(X, fast, D, 0.2),
                                rtol=2e-4)
@@ -160,7 +160,10 @@ def test_lca_paper_step_is_stable_but_slow(rng):
         (dict(X=np.ones(5), dictionary=np.eye(4, 5), lam=0.1), "2-D"),
         (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.0), "lam must be > 0"),
         (dict(X=np.ones((3, 5)), dictionary=2 * np.eye(4, 5), lam=0.1), "unit-norm rows"),
-        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, step=0.0), "step"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, step=0.0, solver="dynamics"),
+         "step"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, step=0.01), "solver='dynamics'"),
+        (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, solver="lars"), "solver must"),
         (dict(X=np.ones((3, 5)), dictionary=np.eye(4, 5), lam=0.1, init=np.ones((3, 2))), "init"),
     ],
 )
@@ -183,7 +186,7 @@ def test_solve_on_active_set_solves_the_lasso_given_the_right_active_set():
     assert np.sign(dl.sparse_coding.solve_on_active_set(wrong, X @ D.T, D @ D.T, 0.2)[i, j]) >= 0
 
 
-def _exact_lca_spying_on(monkeypatch, name, X, D, lam):
+def _exact_lca_spying_on(monkeypatch, name, X, D, lam, **kwargs):
     """Run ``lca`` with a spy on its internal ``name``; assert its codes are certified exact.
 
     Returns the spied calls as ``(args, result)`` pairs.
@@ -201,7 +204,7 @@ def _exact_lca_spying_on(monkeypatch, name, X, D, lam):
     monkeypatch.setattr(lca_module, name, spy)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        codes = lca(X, D, lam)
+        codes = lca(X, D, lam, **kwargs)
     gaps = relative_gaps(X, D, lam, codes)
     assert gaps.max() <= 1e-4
     assert gaps.min() >= -1e-6
@@ -211,15 +214,15 @@ def _exact_lca_spying_on(monkeypatch, name, X, D, lam):
 def test_lca_working_sets_reach_the_exact_lasso_and_are_used(monkeypatch):
     # very overcomplete and sparse: the samples leave for their working sets (a spy counts them)
     X, D = random_problem(40, 32, 256, seed=11)
-    calls = _exact_lca_spying_on(monkeypatch, "solve_on_working_sets", X, D, 0.5)
+    calls = _exact_lca_spying_on(monkeypatch, "solve_on_working_sets", X, D, 0.5, solver="dynamics")
     assert sum(len(args[0]) for args, _ in calls) > 0, "no sample left for its working set"
-    without = lca(X, D, 0.5, working_sets=False)
+    without = lca(X, D, 0.5, solver="dynamics", working_sets=False)
     assert relative_gaps(X, D, 0.5, without).max() <= 1e-4
 
 
 def test_lca_without_settling_or_momentum_still_reaches_the_optimum():
     X, D = random_problem(30, 32, 64, seed=9)
-    codes = lca(X, D, 0.2, settle=False, momentum=False)
+    codes = lca(X, D, 0.2, solver="dynamics", settle=False, momentum=False)
     assert relative_gaps(X, D, 0.2, codes).max() <= 1e-4
 
 
@@ -228,7 +231,7 @@ def test_lca_dynamics_settle_on_the_lca_solution(rng):
     potentials, activations = lca_dynamics(X[0], D, 0.2, n_steps=2000)
     assert potentials.shape == activations.shape == (2001, 24)
     assert np.all(potentials[0] == 0)
-    np.testing.assert_allclose(activations[-1], lca(X, D, 0.2, tol=1e-9, dtype=np.float64)[0],
+    np.testing.assert_allclose(activations[-1], lca(X, D, 0.2, tol=1e-9)[0],
                                atol=1e-5)
 
 
@@ -280,46 +283,46 @@ def test_sparse_coding_passes_scikit_learn_estimator_checks():
         check_estimator(SparseCoding(n_components=5, n_iter=20, random_state=0))
 
 
-def test_sign_search_reaches_the_exact_lasso_from_zero_codes():
-    # the exact finisher alone, from nothing: certified, and equal to coordinate descent's optimum
-    from dreamlib.sparse_coding.sign_search import sign_search
-
-    X, D = random_problem(40, 48, 144, seed=21)
-    lam = 0.1
-    G, B = D @ D.T, X @ D.T
-    codes, certified, gaps = sign_search(np.zeros_like(B), B, G, np.einsum("ij,ij->i", X, X), lam,
-                                         tol=1e-10, eps=0.0)
-    assert certified.all()
-    assert gaps.max() <= 1e-10
-    exact = exact_lasso(X, D, lam)
-    np.testing.assert_allclose(codes, exact, atol=1e-5)
-    assert np.abs(relative_gaps(X, D, lam, codes)).max() <= 1e-8
+def test_the_search_and_the_dynamics_reach_the_same_codes():
+    X, D = random_problem(30, 32, 96, seed=14)
+    search = lca(X, D, 0.2, tol=1e-10)
+    dynamics = lca(X, D, 0.2, tol=1e-10, solver="dynamics", dtype=np.float64)
+    np.testing.assert_allclose(search, dynamics, atol=1e-5)
+    np.testing.assert_allclose(search, exact_lasso(X, D, 0.2), atol=1e-5)
 
 
-def test_sign_search_line_search_finds_the_lowest_point_of_the_segment():
-    # against brute force: the LASSO objective on a fine grid of the segment a -> a + d
-    from dreamlib.sparse_coding.sign_search import _line_search
-
-    rng = np.random.default_rng(5)
-    X, D = random_problem(30, 32, 24, seed=5)
-    lam = 0.3
-    M = D @ D.T
-    pattern = np.sign(rng.standard_normal((30, 24))) * (rng.random((30, 24)) < 0.5)
-    a = np.abs(rng.standard_normal((30, 24))) * pattern * (rng.random((30, 24)) < 0.7)
-    target = np.zeros_like(a)  # the solution on each row's pattern, as the search computes it
-    for i in range(30):
-        S = np.flatnonzero(pattern[i])
-        target[i, S] = np.linalg.solve(M[np.ix_(S, S)], (X[i] @ D.T)[S] - lam * pattern[i, S])
-    d = target - a
-    t, _ = _line_search(a, d, pattern, np.broadcast_to(M, (30, 24, 24)), lam)
-    grid = np.linspace(0, 1, 2001)
-    along = np.stack([lasso_objective(X, a + s * d, D, lam) for s in grid])
-    found = lasso_objective(X, a + t[:, None] * d, D, lam)
-    assert np.all(found <= along.min(axis=0) + 1e-9)
-    assert np.all(found <= lasso_objective(X, a, D, lam) + 1e-12)
+def test_the_search_finishes_on_dependent_atoms_by_the_dynamics(monkeypatch):
+    # a small lam on 8 pixels: supports of 8 atoms span every signal, and the next atom the
+    # residual asks for is a combination of them (no Cholesky factor takes it)
+    X, D = random_problem(30, 8, 24, seed=15)
+    calls = _exact_lca_spying_on(monkeypatch, "_dynamics", X, D, 0.01)
+    assert sum(len(args[0]) for args, _ in calls) > 0, "no sample needed the dynamics"
 
 
-def test_lca_sign_search_is_used_on_overcomplete_dictionaries_and_stays_exact(monkeypatch):
-    X, D = random_problem(40, 64, 256, seed=13)
-    calls = _exact_lca_spying_on(monkeypatch, "search_rows", X, D, 0.5)
-    assert sum(int(out[0].sum()) for _, out in calls) > 0, "the search certified no sample"
+def test_cholesky_factor_loses_a_row_and_column_exactly():
+    # against a fresh factorisation of the matrix without that row and column
+    from dreamlib.sparse_coding.feature_sign import _remove
+
+    rng = np.random.default_rng(16)
+    W = rng.standard_normal((9, 12))
+    M = W @ W.T
+    for q in (0, 4, 8):
+        L = np.linalg.cholesky(M)
+        _remove(L, 9, q, np.empty(9))
+        keep = np.delete(np.arange(9), q)
+        np.testing.assert_allclose(np.tril(L[:8, :8]), np.linalg.cholesky(M[np.ix_(keep, keep)]),
+                                   atol=1e-10)
+
+
+def test_the_search_reports_rows_it_could_not_certify():
+    # one round only: certified rows have a gap below tol, the others are flagged
+    from dreamlib.sparse_coding.feature_sign import CERTIFIED, MAX_ITER, search_rows
+
+    X, D = random_problem(20, 32, 96, seed=17)
+    B, G, A = X @ D.T, D @ D.T, np.zeros((20, 96))
+    gaps, rounds, status = np.empty(20), np.empty(20, np.int64), np.empty(20, np.int64)
+    search_rows(B, G, A, np.einsum("ij,ij->i", X, X), 0.05, 1e-8, 1, gaps, rounds, status)
+    assert set(status) <= {CERTIFIED, MAX_ITER} and (status == MAX_ITER).any()
+    exact = relative_gaps(X, D, 0.05, A)
+    assert np.all(exact[status == CERTIFIED] <= 1e-8)
+    assert np.all(gaps[status == MAX_ITER] > 1e-8)

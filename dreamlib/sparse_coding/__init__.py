@@ -4,7 +4,8 @@ The codes ``a`` of a signal ``x`` under a dictionary ``D`` (one unit-norm atom
 per row) minimise ``E(a) = 0.5 * ||x - a @ D||**2 + lam * ||a||_1``.
 
 - :mod:`~dreamlib.sparse_coding.lasso`: the objective and what every solver shares;
-- :mod:`~dreamlib.sparse_coding.lca`: the LCA dynamics (the paper's ``calcLCA``) and their speed-ups;
+- :mod:`~dreamlib.sparse_coding.lca`: the LCA (the paper's ``calcLCA``): its fixed point, and its dynamics;
+- :mod:`~dreamlib.sparse_coding.feature_sign`: the fixed point found directly (compiled feature-sign search);
 - :mod:`~dreamlib.sparse_coding.dynamics`: one LCA step for a batch, and the duality gap that certifies it;
 - :mod:`~dreamlib.sparse_coding.active_set`: the jump to the fixed point on a set of active neurons;
 - :mod:`~dreamlib.sparse_coding.working_set`: the LCA on each sample's few candidate neurons;

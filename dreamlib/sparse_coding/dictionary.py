@@ -35,10 +35,10 @@ def _power_iteration(D, v, n_steps=4):
 
 
 def _loose_codes(batch, D, lam, L, tol, max_iter):
-    """LCA codes at a loose tolerance, with the step ``1.8 / (1.1 L)`` (float32)."""
+    """LCA codes at a loose tolerance (float32). ``L`` is unused by the search."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
-        A = lca(batch, D, lam, step=1.8 / (1.1 * L), tol=tol, max_iter=max_iter, working_sets=False)
+        A = lca(batch, D, lam, tol=tol, max_iter=max_iter)
     return A.astype(np.float32, copy=False)
 
 

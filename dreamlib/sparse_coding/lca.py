@@ -12,22 +12,25 @@ the active neurons whose atoms overlap with its own (``G = D @ D.T``):
 
     u <- u + step * (b - u - a @ (G - I)),     a = soft_threshold(u, lam).
 
-Its fixed point is the LASSO solution. ``step`` is ``dt / tau``; the paper used
-0.01, which is stable but needlessly slow. Any step below ``2 / L`` (``L`` the
-largest eigenvalue of ``G``) is stable, and the default ``1.8 / L`` settles in
-tens of iterations instead of thousands. By default the potentials also get
-inertia (Nesterov momentum, restarted when they reverse), which keeps the same
-fixed point and needs far fewer steps when atoms overlap a lot. And once the
-right neurons are active the dynamics are linear, so every few steps each
-sample jumps straight to their fixed point (:func:`~dreamlib.sparse_coding.solve_on_active_set`,
-a small linear solve), kept only where the duality gap certifies it. On overcomplete
-dictionaries, where the dynamics take long to silence the neurons that lose the
-competition, the samples left at step 20 are finished by a feature-sign search
-seeded with their strongest neurons (:mod:`~dreamlib.sparse_coding.sign_search`:
-the same jumps, iterated with an exact line search so the objective only falls).
-``momentum=False, settle=False`` runs the paper's plain dynamics. Convergence is tested
-with the LASSO duality gap, which bounds how far the objective is from its
-minimum, so ``tol`` is a guarantee rather than a heuristic.
+Its fixed point is the LASSO solution. :func:`lca` returns that fixed point,
+certified by the LASSO duality gap (which bounds how far the objective is from
+its minimum, so ``tol`` is a guarantee rather than a heuristic), in one of two ways:
+
+- ``solver="search"`` (the default) does not run the dynamics: at the fixed point
+  the active neurons solve a linear system, and a compiled feature-sign search
+  (:mod:`~dreamlib.sparse_coding.feature_sign`) finds which neurons are active,
+  and with which sign, one sample at a time. It is exact and the fastest here
+  by far, whatever the dictionary (benchmarks/bench_lca.py).
+- ``solver="dynamics"`` runs the network, all samples at once. ``step`` is ``dt / tau``;
+  the paper used 0.01, which is stable but needlessly slow. Any step below ``2 / L``
+  (``L`` the largest eigenvalue of ``G``) is stable, and the default ``1.8 / L`` settles
+  in tens of iterations instead of thousands. By default the potentials also get inertia
+  (Nesterov momentum, restarted when they reverse), which keeps the same fixed point and
+  needs far fewer steps when atoms overlap a lot; and once the right neurons are active
+  the dynamics are linear, so every few steps each sample jumps straight to their fixed
+  point (:func:`~dreamlib.sparse_coding.solve_on_active_set`, a small linear solve), kept
+  only where the duality gap certifies it. ``momentum=False, settle=False`` runs the
+  paper's plain dynamics. :func:`lca_dynamics` records them step by step, for plots.
 """
 
 import warnings
@@ -41,7 +44,7 @@ from .._validation import check_dictionary, check_positive, check_real_array, ch
 from .active_set import settle_rows
 from .dynamics import Potentials, duality_gap, relative, residual_gap
 from .lasso import default_step, soft_threshold
-from .sign_search import search_rows
+from .feature_sign import CERTIFIED, DEPENDENT, PRECISION, search_rows
 from .working_set import solve_on_working_sets, working_set_widths
 
 
@@ -50,23 +53,23 @@ def lca(
     dictionary,
     lam,
     *,
-    step=None,
-    momentum=True,
-    settle=True,
-    working_sets=True,
+    solver="search",
     max_iter=5000,
     tol=1e-4,
-    check_every=5,
     init=None,
-    dtype=np.float32,
     blas_threads=None,
     return_n_iter=False,
+    step=None,
+    momentum=None,
+    settle=None,
+    working_sets=None,
+    check_every=None,
+    dtype=None,
 ):
-    """Sparse codes of ``X`` by the Locally Competitive Algorithm.
+    """Sparse codes of ``X``: the fixed point of the Locally Competitive Algorithm.
 
-    Runs the LCA dynamics on all samples at once and stops each sample as soon
-    as its duality gap proves that its objective is within a factor
-    ``1 + tol`` of the minimum; finished samples leave the batch.
+    Every sample is stopped as soon as its duality gap proves that its
+    objective is within a factor ``1 + tol`` of the minimum.
 
     Parameters
     ----------
@@ -76,51 +79,53 @@ def lca(
         Atoms, one per row, unit norm.
     lam : float
         Threshold (sparsity penalty), ``lam > 0`` (0 would be least squares, not sparse coding).
-    step : float, optional
-        Euler step ``dt / tau``. Default ``1.8 / L`` with ``L`` the largest
-        eigenvalue of ``D @ D.T``; steps above ``2 / L`` can diverge. The
-        paper's value is 0.01.
-    momentum : bool, default=True
-        Give the potentials inertia (Nesterov momentum, restarted whenever
-        they reverse direction). Same fixed point, far fewer steps on hard
-        problems.
-    settle : bool, default=True
-        From step 20, every ``2 * check_every`` steps, jump each unfinished
-        sample to the fixed point of the dynamics on its current set of active
-        neurons (:func:`solve_on_active_set`, a small linear solve) and keep the jump where
-        the duality gap certifies it. Once the right neurons are active the
-        potentials would only creep towards that point; the jump gets there
-        at once. On overcomplete dictionaries (more atoms than features), the
-        samples still running at step 20 are then finished by a feature-sign
-        search (:func:`~dreamlib.sparse_coding.sign_search.search_rows`), and
-        carry on with the dynamics where it cannot certify them. ``False``
-        (with ``momentum=False``) runs the plain LCA of the paper.
-    working_sets : bool, default=True
-        From step 10, a sample whose dynamics have narrowed it down to at
-        most a quarter of the atoms (twice those coordinate descent would
-        switch on) continues on those alone (its *working set*), with a
-        longer step, until the duality gap over all atoms certifies it
-        (:func:`~dreamlib.sparse_coding.solve_on_working_sets`). Same fixed
-        point; far cheaper steps for large dictionaries and sparse codes.
+    solver : {"search", "dynamics"}, default="search"
+        ``"search"`` finds the fixed point directly, by a compiled feature-sign
+        search (:mod:`~dreamlib.sparse_coding.feature_sign`), in float64, one sample
+        at a time; the first call after installing compiles it (seconds; then cached
+        on disk). ``"dynamics"`` runs the LCA network on all samples at once (the
+        options below). Both return the same codes, to within ``tol``.
     max_iter : int, default=5000
-        Step cap. Samples still unconverged then are returned as they are,
-        with a ``ConvergenceWarning``.
+        Cap on the rounds of the search (neurons added, then a solve) or on the
+        steps of the dynamics. Samples still unconverged then are returned as
+        they are, with a ``ConvergenceWarning``.
     tol : float, default=1e-4
         Relative duality-gap tolerance: ``E(a) - E(a*) <= tol * E(a)``.
-    check_every : int, default=5
-        Test convergence every this many steps.
     init : ndarray of shape (n_samples, n_components), optional
         Codes to start from (a warm start); default all neurons at rest.
-    dtype : numpy dtype, default=numpy.float32
-        Precision of the iterations. float32 is ample for ``tol >= 1e-6``;
-        samples it cannot certify are finished in float64 automatically.
     blas_threads : int or None, default=None
         Threads the linear-algebra library may use; None leaves its default
         (all cores), fastest on an idle machine. On a busy machine, or for
         small batches, 1 can be several times faster: idle BLAS threads
         busy-wait for each other.
     return_n_iter : bool, default=False
-        Also return the number of steps taken.
+        Also return the number of rounds of the search (the most any sample
+        took), or of steps of the dynamics.
+    step : float, optional
+        ``solver="dynamics"`` only. Euler step ``dt / tau``. Default ``1.8 / L``
+        with ``L`` the largest eigenvalue of ``D @ D.T``; steps above ``2 / L``
+        can diverge. The paper's value is 0.01.
+    momentum : bool, optional
+        ``solver="dynamics"`` only; default True. Give the potentials inertia
+        (Nesterov momentum, restarted whenever they reverse direction). Same
+        fixed point, far fewer steps on hard problems.
+    settle : bool, optional
+        ``solver="dynamics"`` only; default True. From step 20, every
+        ``2 * check_every`` steps, jump each unfinished sample to the fixed point
+        of the dynamics on its current set of active neurons
+        (:func:`solve_on_active_set`, a small linear solve) and keep the jump where
+        the duality gap certifies it. ``False`` (with ``momentum=False``) runs the
+        plain LCA of the paper.
+    working_sets : bool, optional
+        ``solver="dynamics"`` only; default True. From step 10, a sample whose
+        dynamics have narrowed it down to at most a quarter of the atoms continues
+        on those alone (its *working set*), with a longer step, until the duality
+        gap over all atoms certifies it (:func:`~dreamlib.sparse_coding.solve_on_working_sets`).
+    check_every : int, optional
+        ``solver="dynamics"`` only; default 5. Test convergence every this many steps.
+    dtype : numpy dtype, optional
+        ``solver="dynamics"`` only; default float32, ample for ``tol >= 1e-6``;
+        samples it cannot certify are finished in float64 automatically.
 
     Returns
     -------
@@ -140,53 +145,104 @@ def lca(
     check_positive(lam, "lam")
     check_positive(max_iter, "max_iter", integer=True)
     check_positive(tol, "tol")
-    check_positive(check_every, "check_every", integer=True)
     n, k = X.shape[0], D.shape[0]
-    if init is None:
-        init = np.zeros((n, k))
-    else:
+    if init is not None:
         init = check_real_array(init, "init")
         if init.shape != (n, k):
             raise ValueError(f"init must have shape {(n, k)}, got {init.shape}.")
-    if step is not None:
-        check_positive(step, "step")
-    codes = np.zeros((n, k), dtype=X.dtype)
-    settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
-                    momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0,
-                    working_sets=working_sets, search=settle and k > X.shape[1])
-    dtype = np.dtype(dtype)
-    with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
-        D_ = D.astype(dtype, copy=False)
-        G = D_ @ D_.T
-        step = default_step(G=G) if step is None else step
-        rows = np.arange(n)
-        estimates = np.full(n, np.inf)  # relative gap each sample was certified with
-        failed, imprecise, n_iter = _lca_loop(
-            X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, estimates, rows, step=step,
-            **settings,
-        )
-        if dtype != np.float64 and tol < _VERIFY_BELOW:
-            # a float32 gap is an estimate, off by up to ~0.4 tol (measured on natural patches):
-            # where it was certified with less margin than that, check it again in float64
-            thin = np.flatnonzero((estimates > _THIN_MARGIN * tol) & np.isfinite(estimates))
-            gap, primal = residual_gap(X[thin], D, codes[thin], lam)
-            imprecise = np.unique(np.concatenate([imprecise, thin[gap > tol * primal]]))
-        if imprecise.size:
-            # float32 cannot certify these (residual tiny next to ||x||): finish in float64
-            more_failed, _, more_iter = _lca_loop(
-                X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, estimates,
-                imprecise, step=step, **settings,
-            )
-            failed = np.concatenate([failed, more_failed])
-            n_iter = max(n_iter, more_iter)
-    if failed.size:
+    dynamics = dict(step=step, momentum=momentum, settle=settle, working_sets=working_sets,
+                    check_every=check_every, dtype=dtype)
+    if solver == "search":
+        given = [name for name, value in dynamics.items() if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} set the LCA dynamics: pass solver='dynamics' "
+                             "to use them (the default solver='search' has no steps).")
+        with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
+            codes, failed, n_iter = _search(X, D, lam, init, tol, max_iter)
+    elif solver == "dynamics":
+        defaults = dict(momentum=True, settle=True, working_sets=True, check_every=5,
+                        dtype=np.float32)
+        dynamics.update({name: value for name, value in defaults.items()
+                         if dynamics[name] is None})
+        with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
+            codes, failed, n_iter = _dynamics(X, D, lam, init, tol, max_iter, **dynamics)
+    else:
+        raise ValueError(f"solver must be 'search' or 'dynamics', got {solver!r}.")
+    if failed:
         warnings.warn(
-            f"LCA did not converge for {failed.size} of {n} samples in max_iter={max_iter} "
-            f"steps (tol={tol}); raise max_iter or the step.",
+            f"LCA did not converge for {failed} of {n} samples in max_iter={max_iter} "
+            f"{'rounds' if solver == 'search' else 'steps'} (tol={tol}); raise max_iter.",
             ConvergenceWarning,
             stacklevel=2,
         )
     return (codes, n_iter) if return_n_iter else codes
+
+
+def _search(X, D, lam, init, tol, max_iter):
+    """Codes by the feature-sign search; rows it cannot finish go to the dynamics in float64.
+
+    Returns the codes (dtype of X), the number of unconverged rows and the rounds taken.
+    """
+    X64, D64 = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
+    B, G = X64 @ D64.T, D64 @ D64.T
+    A = np.zeros(B.shape) if init is None else np.array(init, dtype=np.float64, order="C")
+    n = len(X)
+    gaps, rounds, status = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    search_rows(B, G, A, np.einsum("ij,ij->i", X64, X64), float(lam), float(tol), int(max_iter),
+                gaps, rounds, status)
+    n_iter = int(rounds.max(initial=0))
+    # a neuron to add that is a combination of the active ones: the search cannot go on,
+    # the dynamics can (they need no solve)
+    dependent = np.flatnonzero(status == DEPENDENT)
+    failed = int(np.count_nonzero((status != CERTIFIED) & (status != PRECISION)
+                                  & (status != DEPENDENT)))
+    if dependent.size:
+        A[dependent], more_failed, more_iter = _dynamics(
+            X64[dependent], D, lam, A[dependent], tol, max_iter, step=None, momentum=True,
+            settle=True, working_sets=True, check_every=5, dtype=np.float64)
+        failed += more_failed
+        n_iter = max(n_iter, more_iter)
+    return A.astype(X.dtype, copy=False), failed, n_iter
+
+
+def _dynamics(X, D, lam, init, tol, max_iter, *, step, momentum, settle, working_sets,
+              check_every, dtype):
+    """Codes by the LCA dynamics. Returns them (dtype of X), the unconverged count and steps."""
+    check_positive(check_every, "check_every", integer=True)
+    if step is not None:
+        check_positive(step, "step")
+    n, k = X.shape[0], D.shape[0]
+    if init is None:
+        init = np.zeros((n, k))
+    codes = np.zeros((n, k), dtype=X.dtype)
+    settings = dict(lam=lam, max_iter=max_iter, tol=tol, check_every=check_every,
+                    momentum=momentum, settle_every=check_every * _SETTLE_CHECKS if settle else 0,
+                    working_sets=working_sets)
+    dtype = np.dtype(dtype)
+    D_ = D.astype(dtype, copy=False)
+    G = D_ @ D_.T
+    step = default_step(G=G) if step is None else step
+    rows = np.arange(n)
+    estimates = np.full(n, np.inf)  # relative gap each sample was certified with
+    failed, imprecise, n_iter = _lca_loop(
+        X.astype(dtype, copy=False) @ D_.T, G, X, init, codes, estimates, rows, step=step,
+        **settings,
+    )
+    if dtype != np.float64 and tol < _VERIFY_BELOW:
+        # a float32 gap is an estimate, off by up to ~0.4 tol (measured on natural patches):
+        # where it was certified with less margin than that, check it again in float64
+        thin = np.flatnonzero((estimates > _THIN_MARGIN * tol) & np.isfinite(estimates))
+        gap, primal = residual_gap(X[thin], D, codes[thin], lam)
+        imprecise = np.unique(np.concatenate([imprecise, thin[gap > tol * primal]]))
+    if imprecise.size:
+        # float32 cannot certify these (residual tiny next to ||x||): finish in float64
+        more_failed, _, more_iter = _lca_loop(
+            X[imprecise] @ D.T, D @ D.T, X[imprecise], codes[imprecise], codes, estimates,
+            imprecise, step=step, **settings,
+        )
+        failed = np.concatenate([failed, more_failed])
+        n_iter = max(n_iter, more_iter)
+    return codes, failed.size, n_iter
 
 
 def check_unit_dictionary(dictionary, n_features):
@@ -201,11 +257,10 @@ _SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)
 _SETTLE_FROM = 20  # first step at which to settle (measured best)
 _HANDOFF_FROM = 10  # first step at which samples may leave for their working sets
 _HANDOFF_FRACTION = 0.25  # ... if those hold at most this fraction of the atoms
-_SEARCH_AT = 20  # step at which the sign search takes over (measured on the benchmark matrix)
 
 
 def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol, check_every,
-              momentum, settle_every, working_sets, search):
+              momentum, settle_every, working_sets):
     """Run the LCA from ``init`` on every row, writing each finished row into ``codes[rows]``.
 
     ``estimates[rows]`` gets the relative duality gap each row was certified with.
@@ -241,12 +296,7 @@ def _lca_loop(B, G, X, init, codes, estimates, rows, *, lam, step, max_iter, tol
         relative_gap = relative(gap, primal)
         done = running & (gap <= tol * primal)
         hopeless = running & ~done & (tol * primal < 10 * rounding)
-        if search and n_iter == _SEARCH_AT:
-            i = np.flatnonzero(running & ~done & ~hopeless)
-            certified, relative_gap[i] = search_rows(state, i, B, G, xx, lam_, tol=tol, eps=eps,
-                                                     n_features=X.shape[1])
-            done[i[certified]] = True
-        elif settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
+        if settle_every and n_iter % settle_every == 0 and n_iter >= _SETTLE_FROM:
             i = np.flatnonzero(running & ~done & ~hopeless)
             settled, relative_gap[i] = settle_rows(state, i, B, G, xx, lam_, primal, tol=tol, eps=eps)
             done[i[settled]] = True

@@ -80,20 +80,23 @@ def _append(L, G, S, s, j):
 
 
 @njit(cache=True, fastmath=_FAST)
-def _remove(L, s, q, x):
-    """Drop row and column ``q`` of the ``s``-by-``s`` Cholesky factor ``L`` (a rank-one update)."""
-    n = s - q - 1
-    for r in range(n):
-        x[r] = L[q + 1 + r, q]
-    for t in range(n):  # L22 L22' + x x' as a Cholesky factor, in place
-        kk = q + 1 + t
-        diag = L[kk, kk]
-        rad = np.sqrt(diag * diag + x[t] * x[t])
-        cos, sin = rad / diag, x[t] / diag
-        L[kk, kk] = rad
-        for r in range(t + 1, n):
-            L[q + 1 + r, kk] = (L[q + 1 + r, kk] + sin * x[r]) / cos
-            x[r] = cos * x[r] - sin * L[q + 1 + r, kk]
+def _remove(L, s, q, cos, sin):
+    """Drop row and column ``q`` of the ``s``-by-``s`` Cholesky factor ``L`` (a rank-one update).
+
+    The rows below ``q`` lose their entry in column ``q``; the block they leave,
+    ``L22``, becomes the factor of ``L22 L22' + x x'`` (``x`` that lost column)
+    by Givens rotations, applied row by row so that ``L`` is read along its rows.
+    """
+    for r in range(q + 1, s):
+        x = L[r, q]
+        for t in range(q + 1, r):  # the rotations found on the rows above
+            new = (L[r, t] + sin[t] * x) / cos[t]
+            x = cos[t] * x - sin[t] * new
+            L[r, t] = new
+        diag = L[r, r]
+        rad = np.sqrt(diag * diag + x * x)
+        cos[r], sin[r] = rad / diag, x / diag
+        L[r, r] = rad
     for r in range(q + 1, s):  # close the gap: row r becomes row r - 1, column q goes
         for m in range(q):
             L[r - 1, m] = L[r, m]
@@ -109,11 +112,11 @@ def _solve(L, s, rhs, y):
         for m in range(r):
             v -= L[r, m] * y[m]
         y[r] = v / L[r, r]
-    for r in range(s - 1, -1, -1):
+    for r in range(s - 1, -1, -1):  # L' y = z, reading L along its rows
+        y[r] /= L[r, r]
         v = y[r]
-        for m in range(r + 1, s):
-            v -= L[m, r] * y[m]
-        y[r] = v / L[r, r]
+        for m in range(r):
+            y[m] -= L[r, m] * v
 
 
 @njit(cache=True)
@@ -164,7 +167,9 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
     p = np.empty(k)
     y = np.empty(k)
     rhs = np.empty(k)
-    work = np.empty(k)
+    cos = np.empty(k)
+    cross = np.empty(k)
+    sin = np.empty(k)
     new = np.empty(k, np.int64)
     in_S = np.zeros(k, np.bool_)
     L = np.empty((k, k))
@@ -188,21 +193,23 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
                 for r in range(s):
                     rhs[r] = B[i, S[r]] - lam * p[r]
                 _solve(L, s, rhs, y)
-                t_min, q_min = 1.0, -1
+                t_min = np.inf
                 for r in range(s):
+                    cross[r] = np.inf
                     if y[r] * p[r] <= 0:  # this code would cross zero on the way
-                        t = aS[r] / (aS[r] - y[r]) if aS[r] != y[r] else 0.0
-                        if t < t_min:
-                            t_min, q_min = t, r
-                if q_min < 0:
+                        cross[r] = aS[r] / (aS[r] - y[r]) if aS[r] != y[r] else 0.0
+                        t_min = min(t_min, cross[r])
+                if t_min == np.inf:  # every sign held: the optimum on S
                     for r in range(s):
                         aS[r] = y[r]
                     break
-                clean = False
                 for r in range(s):
                     aS[r] += t_min * (y[r] - aS[r])
-                _remove(L, s, q_min, work)
-                s = _drop(S, aS, p, s, q_min, in_S)
+                for r in range(s - 1, -1, -1):  # from the end: removing shifts what follows
+                    if cross[r] == t_min:
+                        clean = clean and t_min > 0  # t = 0: a neuron just added, wrong sign
+                        _remove(L, s, r, cos, sin)
+                        s = _drop(S, aS, p, s, r, in_S)
             _correlations(c, b, G, S, aS, s)
             gap, primal = _gap(b, c, S, aS, s, xx[i], lam)
             if gap <= tol * primal:

@@ -326,3 +326,22 @@ def test_the_search_reports_rows_it_could_not_certify():
     exact = relative_gaps(X, D, 0.05, A)
     assert np.all(exact[status == CERTIFIED] <= 1e-8)
     assert np.all(gaps[status == MAX_ITER] > 1e-8)
+
+
+@pytest.mark.parametrize("n_add", [1, 5, 17, 40])
+def test_the_search_adds_the_neurons_the_residual_drives_hardest(n_add):
+    # against a full sort: the n_add silent atoms with the largest |c_j| above lam
+    from dreamlib.sparse_coding.feature_sign import _violators
+
+    rng = np.random.default_rng(n_add)
+    c = rng.standard_normal(60)
+    c[:8] = 3.0  # ties
+    in_S = rng.random(60) < 0.3
+    out, score = np.empty(60, np.int64), np.empty(60)
+    count = _violators(c, in_S, 0.5, n_add, out, score)
+    wanted = np.flatnonzero(~in_S & (np.abs(c) > 0.5))
+    assert count == min(n_add, wanted.size)
+    chosen = out[:count]
+    assert set(chosen) <= set(wanted) and len(set(chosen)) == count
+    left = np.setdiff1d(wanted, chosen)
+    assert left.size == 0 or np.abs(c[left]).max() <= np.abs(c[chosen]).min()

@@ -54,12 +54,13 @@ def _gap(b, c, S, aS, s, xx, lam):
 @njit(cache=True, fastmath=_FAST)
 def _correlations(c, b, G, S, aS, s):
     """``c = b - a @ G`` for codes ``aS`` on atoms ``S[:s]``."""
-    c[:] = b
+    k = c.shape[0]
+    for j in range(k):
+        c[j] = b[j]
     for q in range(s):
-        v = aS[q]
-        row = G[S[q]]
-        for j in range(c.shape[0]):
-            c[j] -= v * row[j]
+        v, atom = aS[q], S[q]
+        for j in range(k):
+            c[j] -= v * G[atom, j]
 
 
 @njit(cache=True, fastmath=_FAST)
@@ -131,26 +132,42 @@ def _drop(S, aS, p, s, q, in_S):
 
 
 @njit(cache=True)
-def _violators(c, in_S, lam, n_add, out):
-    """Up to ``n_add`` silent atoms with the largest ``|c_j| > lam``, written to ``out``; their count."""
-    k = c.shape[0]
+def _violators(c, in_S, lam, n_add, out, score):
+    """Up to ``n_add`` silent atoms with the largest ``|c_j| > lam``, written to ``out``; their count.
+
+    The largest are found by a quickselect (in no particular order among themselves).
+    """
     count = 0
-    for j in range(k):
+    for j in range(c.shape[0]):
         if not in_S[j] and abs(c[j]) > lam:
-            out[count] = j
+            out[count], score[count] = j, abs(c[j])
             count += 1
-    if count > n_add:
-        score = np.empty(count)
-        for r in range(count):
-            score[r] = -abs(c[out[r]])
-        order = np.argsort(score)[:n_add]
-        chosen = out[order].copy()
-        out[:n_add] = chosen
-        count = n_add
-    return count
+    if count <= n_add:
+        return count
+    lo, hi = 0, count - 1
+    while lo < hi:  # until out[:n_add] hold the n_add largest scores
+        pivot = score[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while score[i] > pivot:
+                i += 1
+            while score[j] < pivot:
+                j -= 1
+            if i <= j:
+                score[i], score[j] = score[j], score[i]
+                out[i], out[j] = out[j], out[i]
+                i += 1
+                j -= 1
+        if n_add - 1 <= j:
+            hi = j
+        elif n_add - 1 >= i:
+            lo = i
+        else:
+            break
+    return n_add
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True)
 def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status):
     """Feature-sign search for every row of ``A`` (in place), from its current codes.
 
@@ -171,17 +188,19 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
     cross = np.empty(k)
     sin = np.empty(k)
     new = np.empty(k, np.int64)
+    score = np.empty(k)
     in_S = np.zeros(k, np.bool_)
     L = np.empty((k, k))
     for i in range(n):
         a, b = A[i], B[i]
-        in_S[:] = False
+        for j in range(k):
+            in_S[j] = False
         s = 0
         st = MAX_ITER
         gap, primal = np.inf, 1.0
         for j in range(k):  # a warm start: its support, factorised
             if a[j] != 0 and _append(L, G, S, s, j):
-                S[s], aS[s], p[s] = j, a[j], np.sign(a[j])
+                S[s], aS[s], p[s] = j, a[j], 1.0 if a[j] > 0 else -1.0
                 in_S[j] = True
                 s += 1
         n_add = _FIRST_ADD
@@ -220,7 +239,7 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
             rounds += 1
             n_add = 2 * n_add if clean else max(1, n_add // 2)
             clean = True
-            count = _violators(c, in_S, lam, n_add, new)
+            count = _violators(c, in_S, lam, n_add, new, score)
             if count == 0:
                 st = PRECISION
                 break
@@ -228,14 +247,15 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
             for r in range(count):
                 j = new[r]
                 if _append(L, G, S, s, j):
-                    S[s], aS[s], p[s] = j, 0.0, np.sign(c[j])
+                    S[s], aS[s], p[s] = j, 0.0, 1.0 if c[j] > 0 else -1.0
                     in_S[j] = True
                     s += 1
                     added += 1
             if added == 0:
                 st = DEPENDENT
                 break
-        a[:] = 0.0
+        for j in range(k):
+            a[j] = 0.0
         for r in range(s):
             a[S[r]] = aS[r]
         relative_gap[i] = gap / primal if primal > 0 else 0.0

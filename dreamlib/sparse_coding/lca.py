@@ -19,8 +19,9 @@ its minimum, so ``tol`` is a guarantee rather than a heuristic), in one of two w
 - ``solver="search"`` (the default) does not run the dynamics: at the fixed point
   the active neurons solve a linear system, and a compiled feature-sign search
   (:mod:`~dreamlib.sparse_coding.feature_sign`) finds which neurons are active,
-  and with which sign, one sample at a time. It is exact and the fastest here
-  by far, whatever the dictionary (benchmarks/bench_lca.py).
+  and with which sign, one sample at a time. It is exact, and faster than
+  scikit-learn's coordinate descent and SPAMS' LARS on every cell of the
+  benchmark matrix (``benchmarks/bench_lca.py``).
 - ``solver="dynamics"`` runs the network, all samples at once. ``step`` is ``dt / tau``;
   the paper used 0.01, which is stable but needlessly slow. Any step below ``2 / L``
   (``L`` the largest eigenvalue of ``G``) is stable, and the default ``1.8 / L`` settles

@@ -45,7 +45,6 @@ from .._validation import check_dictionary, check_positive, check_real_array, ch
 from .active_set import settle_rows
 from .dynamics import Potentials, duality_gap, relative, residual_gap
 from .lasso import default_step, soft_threshold
-from .feature_sign import CERTIFIED, DEPENDENT, PRECISION, search_rows
 from .working_set import solve_on_working_sets, working_set_widths
 
 
@@ -184,6 +183,8 @@ def _search(X, D, lam, init, tol, max_iter):
 
     Returns the codes (dtype of X), the number of unconverged rows and the rounds taken.
     """
+    from .feature_sign import CERTIFIED, DEPENDENT, PRECISION, search_rows  # numba: ~0.3 s to load
+
     X64, D64 = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
     B, G = X64 @ D64.T, D64 @ D64.T
     A = np.zeros(B.shape) if init is None else np.array(init, dtype=np.float64, order="C")

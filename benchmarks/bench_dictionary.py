@@ -23,12 +23,26 @@ peer's time, and saves the learning curves of all three in one figure,
 ``benchmarks/results/dictionary_curves_f0=<f0>.png``.
 
     python benchmarks/bench_dictionary.py [--f0 0.4] [--lam 1.5] [--threads N] [--quick]
+        [--learners sklearn,spams,dreamlib] [--option name=value ...]
 
-Speed is measured here by hand, never in the tests. Background load slows
+Every checkpoint is printed as it is scored. The peers' curves are cached (json
+in ``common.CACHE``, keyed by every setting and library version), so
+``--learners dreamlib`` reruns dreamlib alone against the stored peers (say so
+beside the result: their times were measured in another process, under another
+load); the figure and the ratios of a run with every learner come from one
+process. ``--option`` passes keyword arguments to ``learn_dictionary``
+(``--option step_decay=20``; values are read as Python literals).
+
+Besides the learning time (wall clock), each learner's CPU time (this process, all its
+threads) is printed: with ``--threads 1`` it is less sensitive to other jobs on the machine,
+and is the fairer comparison when the peers' curves come from the cache. Speed is measured
+here by hand, never in the tests. Background load slows
 every learner, but not equally: say the load (it is printed) beside the result.
 """
 
 import argparse
+import ast
+import json
 import time
 import warnings
 
@@ -40,7 +54,10 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import MiniBatchDictionaryLearning  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from common import RESULTS, load, machine, spams_module, whitened_patches  # noqa: E402
+import sklearn  # noqa: E402
+from common import CACHE, RESULTS, load, machine, spams_module, whitened_patches  # noqa: E402
+
+import dreamlib  # noqa: E402
 from dreamlib.sparse_coding import lasso_objective, lca, learn_dictionary, normalize_rows  # noqa: E402
 
 N_COMPONENTS, BATCH = 400, 100
@@ -49,24 +66,27 @@ N_COMPONENTS, BATCH = 400, 100
 class Curve:
     """Learning time (clock paused while scoring) and held-out objective at checkpoints."""
 
-    def __init__(self, X_test, lam, every):
-        self.X_test, self.lam, self.every = X_test, lam, every
-        self.points = []  # (batches, seconds, objective)
-        self.seconds = 0.0
-        self.since = None
+    def __init__(self, name, X_test, lam, every):
+        self.name, self.X_test, self.lam, self.every = name, X_test, lam, every
+        self.points = []  # (batches, seconds, objective, CPU seconds of this process)
+        self.seconds = self.cpu = 0.0
+        self.since = self.cpu_since = None
 
     def start(self):
-        self.since = time.perf_counter()
+        self.since, self.cpu_since = time.perf_counter(), time.process_time()
 
     def checkpoint(self, batches, D):
         self.seconds += time.perf_counter() - self.since
-        self.points.append((batches, self.seconds, heldout(self.X_test, D, self.lam)))
-        self.since = time.perf_counter()
+        self.cpu += time.process_time() - self.cpu_since
+        self.points.append((batches, self.seconds, heldout(self.X_test, D, self.lam), self.cpu))
+        print(f"  {self.name:10s} {batches:6d} batches {self.seconds:8.1f} s ({self.cpu:8.1f} s "
+              f"CPU)  objective {self.points[-1][2]:.3f}  ({load()})", flush=True)
+        self.since, self.cpu_since = time.perf_counter(), time.process_time()
         return self.points[-1][2]
 
     def first_below(self, target):
-        """(batches, seconds) of the first checkpoint at or below ``target``, else None."""
-        return next(((b, s) for b, s, obj in self.points if obj <= target), None)
+        """First checkpoint (batches, seconds, CPU seconds) at or below ``target``, or None."""
+        return next(((b, s, cpu) for b, s, obj, cpu in self.points if obj <= target), None)
 
 
 def heldout(X_test, D, lam):
@@ -109,7 +129,7 @@ class _Reached(Exception):
     pass
 
 
-def run_dreamlib(X, curve, targets, max_seconds, seed, step_decay):
+def run_dreamlib(X, curve, targets, max_seconds, seed, options):
     def callback(t, D):
         if (t + 1) % curve.every:
             return
@@ -120,7 +140,7 @@ def run_dreamlib(X, curve, targets, max_seconds, seed, step_decay):
     curve.start()
     try:  # the schedule does not depend on n_iter, so stopping early = a shorter run
         learn_dictionary(X, N_COMPONENTS, curve.lam, n_iter=10**6, batch_size=BATCH,
-                         step_decay=step_decay, random_state=seed, callback=callback)
+                         random_state=seed, callback=callback, **options)
     except _Reached:
         pass
     return curve
@@ -129,7 +149,7 @@ def run_dreamlib(X, curve, targets, max_seconds, seed, step_decay):
 def plot(curves, path, title):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, curve in curves.items():
-        _, seconds, objective = zip(*curve.points)
+        _, seconds, objective, _ = zip(*curve.points)
         ax.plot(seconds, objective, marker=".", label=name)
     ax.set_xlabel("learning time (s), scoring excluded")
     ax.set_ylabel("held-out LASSO objective per patch")
@@ -143,6 +163,53 @@ def plot(curves, path, title):
     fig.savefig(path, dpi=120)
 
 
+PEERS = {"sklearn": "scikit-learn MiniBatchDictionaryLearning", "spams": "SPAMS trainDL"}
+
+
+def peer_cache(peer, args, spams):
+    """Where ``peer``'s curve for these settings is kept, and the settings themselves."""
+    version = sklearn.__version__ if peer == "sklearn" else getattr(spams, "__version__", "?")
+    settings = dict(peer=peer, version=version, f0=args.f0, lam=args.lam, batches=args.batches,
+                    every=args.every, threads=args.threads, n_components=N_COMPONENTS,
+                    batch=BATCH, seed=0)
+    name = "_".join(f"{k}={v}" for k, v in settings.items())
+    return CACHE / "dictionary_curves" / f"{name}.json", settings
+
+
+def cached_peer(peer, args, spams, X_test):
+    """The stored curve of ``peer``, or None."""
+    path, settings = peer_cache(peer, args, spams)
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text())
+    if stored["settings"] != settings:
+        return None
+    curve = Curve(peer, X_test, args.lam, args.every)
+    curve.points = [tuple(p) for p in stored["points"]]
+    curve.seconds, curve.cpu = curve.points[-1][1], curve.points[-1][3]
+    print(f"{PEERS[peer]}: cached curve ({path.name}), measured {stored['when']} "
+          f"({stored['load']})")
+    return curve
+
+
+def store_peer(peer, args, spams, curve, start_load):
+    path, settings = peer_cache(peer, args, spams)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(settings=settings, points=curve.points, load=start_load,
+                                    when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))))
+
+
+def parse_options(pairs):
+    options = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            options[key] = value
+    return options
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--f0", type=float, default=0.4)
@@ -151,13 +218,22 @@ def main():
                         help="threads for every learner (default: each library's default)")
     parser.add_argument("--batches", type=int, default=2000, help="batches for the peers")
     parser.add_argument("--every", type=int, default=100, help="score every this many batches")
-    parser.add_argument("--step-decay", type=float, default=20.0, help="dreamlib's step_decay")
+    parser.add_argument("--learners", default="sklearn,spams,dreamlib",
+                        help="comma-separated learners to run; peers left out are read from "
+                             "the cache of an earlier run with the same settings")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="keyword argument of learn_dictionary (repeatable)")
     parser.add_argument("--max-factor", type=float, default=3.0,
                         help="stop dreamlib at this multiple of the slower peer's time")
     parser.add_argument("--quick", action="store_true", help="200 batches, scored every 20")
     args = parser.parse_args()
     if args.quick:
         args.batches, args.every = 200, 20
+    learners = args.learners.split(",")
+    unknown = set(learners) - {"sklearn", "spams", "dreamlib"}
+    if unknown:
+        parser.error(f"--learners: unknown {sorted(unknown)}")
+    options = parse_options(args.option)
     seed = 0
     spams = spams_module()
     X = whitened_patches(args.f0, args.batches * BATCH, random_state=seed).astype(np.float32)
@@ -167,40 +243,59 @@ def main():
           f"lam={args.lam}, batches of {BATCH}; peers run {args.batches} batches; held-out "
           f"objective on {len(X_test)} patches every {args.every} batches (clock paused)")
     print(f"threads: {args.threads or 'each library its default'}; {machine()}")
-    print(f"at start: {start_load}")
+    print(f"dreamlib {dreamlib.__file__}; learn_dictionary options {options}")
+    print(f"at start: {start_load}", flush=True)
 
-    curves = {}
+    curves, cached_names = {}, set()
     with threadpool_limits(args.threads):
-        curves["scikit-learn MiniBatchDictionaryLearning"] = run_sklearn(
-            X, Curve(X_test, args.lam, args.every), args.batches, seed)
-        if spams is None:
-            print("SPAMS is not installed (pip install spams-bin): skipped")
-        else:
-            curves["SPAMS trainDL"] = run_spams(
-                spams, X, Curve(X_test, args.lam, args.every), args.batches,
-                -1 if args.threads is None else args.threads)
+        for peer in ("sklearn", "spams"):
+            if peer == "spams" and spams is None:
+                print("SPAMS is not installed (pip install spams-bin): skipped")
+                continue
+            if peer not in learners:
+                curve = cached_peer(peer, args, spams, X_test)
+                if curve is None:
+                    parser.error(f"no cached {peer} curve for these settings: run it "
+                                 f"(--learners {peer},...) first")
+            elif peer == "sklearn":
+                curve = run_sklearn(X, Curve(peer, X_test, args.lam, args.every), args.batches,
+                                    seed)
+            else:
+                curve = run_spams(spams, X, Curve(peer, X_test, args.lam, args.every),
+                                  args.batches, -1 if args.threads is None else args.threads)
+            if peer in learners:
+                store_peer(peer, args, spams, curve, start_load)
+            else:
+                cached_names.add(PEERS[peer])
+            curves[PEERS[peer]] = curve
         peers = dict(curves)
-        targets = [c.points[-1][2] for c in peers.values()]
-        slowest = max(c.seconds for c in peers.values())
-        curves["dreamlib learn_dictionary"] = run_dreamlib(
-            X, Curve(X_test, args.lam, args.every), targets, args.max_factor * slowest, seed,
-            args.step_decay)
+        if "dreamlib" in learners:
+            targets = [c.points[-1][2] for c in peers.values()]
+            slowest = max(c.seconds for c in peers.values())
+            curves["dreamlib learn_dictionary"] = run_dreamlib(
+                X, Curve("dreamlib", X_test, args.lam, args.every), targets,
+                args.max_factor * slowest, seed, options)
 
-    print(f"\n{'learner':42s} {'batches':>8s} {'time (s)':>9s} {'held-out objective':>19s}")
+    print(f"\n{'learner':42s} {'batches':>8s} {'time (s)':>9s} {'CPU (s)':>9s} "
+          f"{'held-out objective':>19s}")
     for name, curve in curves.items():
-        batches, seconds, objective = curve.points[-1]
-        print(f"{name:42s} {batches:8d} {seconds:9.1f} {objective:19.3f}")
-    mine = curves["dreamlib learn_dictionary"]
-    print()
-    for name, peer in peers.items():
-        _, seconds, objective = peer.points[-1]
-        reached = mine.first_below(objective)
-        if reached is None:
-            print(f"dreamlib did NOT reach {name}'s objective {objective:.3f} "
-                  f"(best {min(p[2] for p in mine.points):.3f} in {mine.seconds:.1f} s)")
-        else:
-            print(f"dreamlib reaches {name}'s objective {objective:.3f} after {reached[0]} batches, "
-                  f"{reached[1]:.1f} s: RATIO {reached[1] / seconds:.2f} of its {seconds:.1f} s")
+        batches, seconds, objective, cpu = curve.points[-1]
+        cached = "  (cached)" if name in cached_names else ""
+        print(f"{name:42s} {batches:8d} {seconds:9.1f} {cpu:9.1f} {objective:19.3f}{cached}")
+    if "dreamlib" in learners:
+        mine = curves["dreamlib learn_dictionary"]
+        print()
+        for name, peer in peers.items():
+            _, seconds, objective, cpu = peer.points[-1]
+            reached = mine.first_below(objective)
+            if reached is None:
+                print(f"dreamlib did NOT reach {name}'s objective {objective:.3f} "
+                      f"(best {min(p[2] for p in mine.points):.3f} in {mine.seconds:.1f} s)")
+            else:
+                print(f"dreamlib reaches {name}'s objective {objective:.3f} after {reached[0]} "
+                      f"batches, {reached[1]:.1f} s: RATIO {reached[1] / seconds:.2f} of its "
+                      f"{seconds:.1f} s (CPU time: {reached[2]:.1f} s, RATIO "
+                      f"{reached[2] / cpu:.2f} of its {cpu:.1f} s)")
     path = RESULTS / f"dictionary_curves_f0={args.f0}.png"
     plot(curves, path, f"400 atoms, whitened 28x28 patches (f0={args.f0}), lam={args.lam}")
     print(f"learning curves: {path}")

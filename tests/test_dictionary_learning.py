@@ -5,6 +5,7 @@ import pytest
 
 import dreamlib as dl
 from dreamlib.sparse_coding import lca, learn_dictionary
+from dreamlib.sparse_coding.online import block_coordinate_pass, forgetting
 from dreamlib.tuning import atom_tuning, gabor, gabor_like
 
 
@@ -17,10 +18,11 @@ def test_learns_bars_from_a_random_start():
     assert dl.metrics.recovery_score(D, true) > 0.95
 
 
-def test_same_seed_same_dictionary():
+@pytest.mark.parametrize("rule", ["hebbian", "online"])
+def test_same_seed_same_dictionary(rule):
     X, _ = dl.data.bars(1000, size=6, random_state=0)
-    a = learn_dictionary(X, 12, 0.1, n_iter=50, random_state=3)
-    b = learn_dictionary(X, 12, 0.1, n_iter=50, random_state=3)
+    a = learn_dictionary(X, 12, 0.1, n_iter=50, rule=rule, random_state=3)
+    b = learn_dictionary(X, 12, 0.1, n_iter=50, rule=rule, random_state=3)
     np.testing.assert_array_equal(a, b)
 
 
@@ -33,6 +35,70 @@ def test_duplicate_atoms_are_reseeded():
     assert G.max() < 0.95
     # from 0.17 at the start (one bar found, the same one twelve times)
     assert dl.metrics.recovery_score(D, true) > 0.8
+
+
+# ------------------------------------------------- rule="online" (Mairal et al. 2010)
+def _sequential_pass(D, AA, AX):
+    """Reference: each atom in turn becomes the unit vector along AX_i - sum_{j != i} AA_ij d_j."""
+    D = D.copy()
+    for i in range(len(D)):
+        others = [j for j in range(len(D)) if j != i]
+        c = AX[i] - AA[i, others] @ D[others]
+        D[i] = c / np.linalg.norm(c)
+    return D
+
+
+def _statistics(n_components, n_features, seed):
+    rng = np.random.default_rng(seed)
+    codes = rng.laplace(size=(300, n_components)) * (rng.random((300, n_components)) < 0.2)
+    X = rng.standard_normal((300, n_features))
+    D = dl.sparse_coding.normalize_rows(rng.standard_normal((n_components, n_features)))
+    return D, codes.T @ codes, codes.T @ X
+
+
+@pytest.mark.parametrize("block", [1, 5, 64])
+def test_block_coordinate_pass_moves_atoms_one_after_the_other(block):
+    D, AA, AX = _statistics(23, 10, seed=0)
+    expected = _sequential_pass(D, AA, AX)
+    got = block_coordinate_pass(D.copy(), AA, AX, block=block)
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+
+
+def test_block_coordinate_pass_never_raises_the_quadratic_and_skips_unused_atoms():
+    D, AA, AX = _statistics(30, 12, seed=1)
+    AA[7], AA[:, 7], AX[7] = 0.0, 0.0, 0.0  # atom 7 never used
+    start = D[7].copy()
+    values = []
+    for _ in range(5):
+        values.append(0.5 * np.trace(D @ D.T @ AA) - np.sum(D * AX))
+        D = block_coordinate_pass(D, AA, AX, block=8)
+    assert np.all(np.diff(values) <= 1e-9 * abs(values[0]))
+    np.testing.assert_array_equal(D[7], start)
+    np.testing.assert_allclose(np.linalg.norm(D, axis=1), 1.0)
+
+
+def test_forgetting_follows_mairal_et_al():
+    n = 100
+    # theta = n (t = 0), n**2 (t = n - 1), n**2 + 1000 (t = n + 999);
+    # beta = (theta + 1 - n) / (theta + 1)
+    assert forgetting(0, n) == pytest.approx(1 / (n + 1))
+    assert forgetting(n - 1, n) == pytest.approx((n * n + 1 - n) / (n * n + 1))
+    assert forgetting(n + 999, n) == pytest.approx((n * n + 1001 - n) / (n * n + 1001))
+
+
+def test_online_rule_converges_to_a_planted_dictionary():
+    # its fixed point is the dictionary that made the data: from a start near it (recovery
+    # 0.77), 200 batches bring every atom onto its own (a wrong step would wander off)
+    rng = np.random.default_rng(0)
+    true = dl.sparse_coding.normalize_rows(rng.standard_normal((20, 64)))
+    codes = rng.laplace(size=(5000, 20)) * (rng.random((5000, 20)) < 0.15)
+    X = codes @ true + 0.01 * rng.standard_normal((5000, 64))
+    init = dl.sparse_coding.normalize_rows(true + 0.1 * rng.standard_normal(true.shape))
+    assert dl.metrics.recovery_score(init, true) < 0.8
+    D = learn_dictionary(X, 20, 0.05, n_iter=200, rule="online", init=init, random_state=0)
+    np.testing.assert_allclose(np.linalg.norm(D, axis=1), 1.0, rtol=1e-5)
+    assert np.abs(np.einsum("ij,ij->i", D, true)).min() > 0.95  # atom i is true atom i
+    assert dl.metrics.recovery_score(D, true) > 0.98
 
 
 def test_callback_sees_every_batch():
@@ -57,6 +123,8 @@ def test_callback_sees_every_batch():
         (dict(init=np.ones((3, 5))), "init"),
         (dict(init=np.ones((4, 16))), "init"),
         (dict(callback=3), "callback"),
+        (dict(rule="sgd"), "rule"),
+        (dict(rule="online", learning_rate=0.5), "learning_rate"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):

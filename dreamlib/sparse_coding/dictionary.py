@@ -1,4 +1,4 @@
-"""Dictionary learning: LCA codes and a Hebbian step (the paper's ``calcPhi``)."""
+"""Dictionary learning: LCA codes, then a Hebbian step (the paper's ``calcPhi``) or Mairal's."""
 
 import warnings
 from contextlib import nullcontext
@@ -11,6 +11,7 @@ from .._validation import as_generator, check_dictionary, check_positive, check_
 from ..course import progress_bar
 from .lasso import largest_eigenvalue, normalize_rows
 from .lca import lca
+from .online import block_coordinate_pass, forgetting
 
 
 def _initial_dictionary(X, n_components, rng):
@@ -114,6 +115,7 @@ def learn_dictionary(
     *,
     n_iter=1000,
     batch_size=100,
+    rule="hebbian",
     learning_rate=None,
     step_decay=100.0,
     lca_tol=1e-2,
@@ -149,6 +151,26 @@ def learn_dictionary(
       eigenvector instead of a fresh eigen-decomposition;
     - float32 and whole-batch matrix products throughout.
 
+    ``rule="online"`` replaces the Hebbian step by the dictionary step of
+    Mairal, Bach, Ponce & Sapiro's online dictionary learning (2010), which
+    scikit-learn's ``MiniBatchDictionaryLearning`` and SPAMS also use: the
+    codes of every batch are added to running sums ``sum a a.T`` and
+    ``sum a.T x`` (the oldest forgotten, :func:`~dreamlib.sparse_coding.online.forgetting`),
+    and each atom in turn moves to the best unit vector given those sums and
+    the other atoms (:func:`~dreamlib.sparse_coding.online.block_coordinate_pass`).
+    It is not the paper's rule and not local (an atom's step depends on the
+    others' through ``sum a a.T``), but it averages over all batches seen
+    instead of following the latest ones: far better dictionaries after the
+    first hundred batches on natural images (held-out objective on whitened
+    ``f0 = 0.4`` patches, 400 atoms, ``lam = 1.5``: 248 per patch after 100
+    batches against 318 for the Hebbian rule at ``step_decay=20``), level with
+    it from about 2,000 batches on. On bars it stops at poorer dictionaries
+    (recovery 0.80 to 0.93 over three seeds, against 0.99, after 500
+    batches of 8x8 bars): averaging makes it settle where an atom covers two
+    bars, while the Hebbian steps keep moving. ``learning_rate`` belongs to
+    the Hebbian rule; ``step_decay`` then only sets how fast each atom's usage
+    (which decides which of two near-duplicates is re-seeded) forgets.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -161,8 +183,11 @@ def learn_dictionary(
         Number of minibatches.
     batch_size : int, default=100
         Samples per minibatch (drawn at random with replacement).
+    rule : {"hebbian", "online"}, default="hebbian"
+        The dictionary step: the paper's Hebbian step (below), or the
+        online block-coordinate update of Mairal et al. (2010) (above).
     learning_rate : float, optional
-        Relative step of the first batch, in (0, 2); default 1.0.
+        Hebbian rule only: relative step of the first batch, in (0, 2); default 1.0.
     step_decay : float, default=100
         Steps shrink as ``1 / (1 + t / step_decay)`` (``t`` counts batches).
         Smaller values average over more batches sooner (better on noisy data
@@ -204,6 +229,10 @@ def learn_dictionary(
     check_positive(lam, "lam")
     check_positive(n_iter, "n_iter", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
+    if rule not in ("hebbian", "online"):
+        raise ValueError(f"rule must be 'hebbian' or 'online', got {rule!r}.")
+    if rule == "online" and learning_rate is not None:
+        raise ValueError("learning_rate sets the Hebbian step; rule='online' has none.")
     learning_rate = 1.0 if learning_rate is None else learning_rate
     check_positive(learning_rate, "learning_rate")
     if learning_rate >= 2:
@@ -225,6 +254,9 @@ def learn_dictionary(
     usage = np.zeros(n_components, dtype=np.float32)  # running mean of a_i**2 per sample
     hits = np.zeros(n_components, dtype=np.int64)  # activations since the last re-seeding
     v = rng.standard_normal(n_components).astype(np.float32)
+    if rule == "online":  # accumulated statistics sum a a.T and sum a.T x (Mairal et al. 2010)
+        AA = np.zeros((n_components, n_components), dtype=np.float32)
+        AX = np.zeros((n_components, n_features), dtype=np.float32)
     with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
         for t in progress_bar(range(n_iter), desc="learning dictionary", disable=not progress):
             batch = X[rng.integers(n_samples, size=batch_size)].astype(np.float32, copy=False)
@@ -241,16 +273,29 @@ def learn_dictionary(
             batch_usage = np.einsum("ij,ij->j", A, A) / batch_size
             usage += (batch_usage - usage) / w
             hits += np.count_nonzero(A, axis=0)
-            eta = learning_rate / (w * (usage + 0.1 * usage.mean()) + np.finfo(np.float32).tiny)
-            # never beyond this batch's own least-squares step: an atom that was idle (small
-            # usage) and fires now would otherwise jump onto the batch's residual (atoms collapse)
-            np.minimum(eta, learning_rate / (batch_usage + np.finfo(np.float32).tiny), out=eta)
-            D = _step_along_residual(D, A, R, eta / batch_size)
+            if rule == "online":
+                beta = forgetting(t, batch_size)
+                AA *= beta
+                AA += (A.T @ A) / batch_size
+                AX *= beta
+                AX += (A.T @ batch) / batch_size
+                block_coordinate_pass(D, AA, AX)
+            else:
+                tiny = np.finfo(np.float32).tiny
+                eta = learning_rate / (w * (usage + 0.1 * usage.mean()) + tiny)
+                # never beyond this batch's own least-squares step: an atom that was idle (small
+                # usage) and fires now would otherwise jump onto the batch's residual (collapse)
+                np.minimum(eta, learning_rate / (batch_usage + tiny), out=eta)
+                D = _step_along_residual(D, A, R, eta / batch_size)
             if (t + 1) % 50 == 0:
                 R = batch - A @ D
                 replaced = _replace_atoms(D, usage, hits, R, rng)
                 usage[replaced] = np.median(usage)
                 hits[:] = 0
+                if rule == "online":  # a re-seeded atom starts its statistics afresh
+                    AA[replaced] = 0.0
+                    AA[:, replaced] = 0.0
+                    AX[replaced] = 0.0
             if callback is not None:
                 callback(t, D)
     return D.astype(np.float64)

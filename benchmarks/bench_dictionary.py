@@ -9,7 +9,8 @@ every learner, 400 atoms, batches of 100:
 - SPAMS ``trainDL`` (``pip install spams-bin``), ``mode=2``, 2,000 batches
   (``0.5||x - Da||^2 + lambda1||a||_1``, so ``lambda1 = lam``), run in chunks
   of ``--every`` batches that carry its model over;
-- dreamlib's ``learn_dictionary`` (LCA codes + Hebbian step + renormalisation),
+- dreamlib's ``learn_dictionary`` (LCA codes + Hebbian step + renormalisation; or
+  ``--option rule=online``),
   batches drawn at random from the same patches, until it has reached both
   peers' final objectives (or ``--max-factor`` times the slower peer's time).
 
@@ -30,8 +31,10 @@ in ``common.CACHE``, keyed by every setting and library version), so
 ``--learners dreamlib`` reruns dreamlib alone against the stored peers (say so
 beside the result: their times were measured in another process, under another
 load); the figure and the ratios of a run with every learner come from one
-process. ``--option`` passes keyword arguments to ``learn_dictionary``
-(``--option step_decay=20``; values are read as Python literals).
+process. ``--option`` passes keyword arguments to ``learn_dictionary`` on top
+of the benchmark's ``step_decay=20`` (the value its docstring gives for natural
+images; the library default is 100): ``--option rule=online``,
+``--option step_decay=100`` (values are read as Python literals).
 
 Besides the learning time (wall clock), each learner's CPU time (this process, all its
 threads) is printed: with ``--threads 1`` it is less sensitive to other jobs on the machine,
@@ -42,6 +45,7 @@ every learner, but not equally: say the load (it is printed) beside the result.
 
 import argparse
 import ast
+import importlib.metadata
 import json
 import time
 import warnings
@@ -166,9 +170,16 @@ def plot(curves, path, title):
 PEERS = {"sklearn": "scikit-learn MiniBatchDictionaryLearning", "spams": "SPAMS trainDL"}
 
 
+def _spams_version():
+    try:
+        return importlib.metadata.version("spams-bin")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
 def peer_cache(peer, args, spams):
     """Where ``peer``'s curve for these settings is kept, and the settings themselves."""
-    version = sklearn.__version__ if peer == "sklearn" else getattr(spams, "__version__", "?")
+    version = sklearn.__version__ if peer == "sklearn" else _spams_version()
     settings = dict(peer=peer, version=version, f0=args.f0, lam=args.lam, batches=args.batches,
                     every=args.every, threads=args.threads, n_components=N_COMPONENTS,
                     batch=BATCH, seed=0)
@@ -222,7 +233,8 @@ def main():
                         help="comma-separated learners to run; peers left out are read from "
                              "the cache of an earlier run with the same settings")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="keyword argument of learn_dictionary (repeatable)")
+                        help="keyword argument of learn_dictionary (repeatable; the "
+                             "benchmark passes step_decay=20 unless told otherwise)")
     parser.add_argument("--max-factor", type=float, default=3.0,
                         help="stop dreamlib at this multiple of the slower peer's time")
     parser.add_argument("--quick", action="store_true", help="200 batches, scored every 20")
@@ -233,7 +245,7 @@ def main():
     unknown = set(learners) - {"sklearn", "spams", "dreamlib"}
     if unknown:
         parser.error(f"--learners: unknown {sorted(unknown)}")
-    options = parse_options(args.option)
+    options = {"step_decay": 20.0, **parse_options(args.option)}
     seed = 0
     spams = spams_module()
     X = whitened_patches(args.f0, args.batches * BATCH, random_state=seed).astype(np.float32)

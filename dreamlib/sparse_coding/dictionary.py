@@ -11,7 +11,6 @@ from .._validation import as_generator, check_dictionary, check_positive, check_
 from ..course import progress_bar
 from .lasso import largest_eigenvalue, normalize_rows
 from .lca import lca
-from .online import block_coordinate_pass, forgetting
 
 
 def _initial_dictionary(X, n_components, rng):
@@ -255,6 +254,8 @@ def learn_dictionary(
     hits = np.zeros(n_components, dtype=np.int64)  # activations since the last re-seeding
     v = rng.standard_normal(n_components).astype(np.float32)
     if rule == "online":  # accumulated statistics sum a a.T and sum a.T x (Mairal et al. 2010)
+        from .online import block_coordinate_pass, forgetting  # numba: ~0.3 s to load
+
         AA = np.zeros((n_components, n_components), dtype=np.float32)
         AX = np.zeros((n_components, n_features), dtype=np.float32)
     with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):

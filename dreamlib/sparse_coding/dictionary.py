@@ -144,11 +144,10 @@ def learn_dictionary(
       atoms that stop being used, or that become copies of another atom
       (overlap above 0.95), are re-seeded every 50 batches with the residuals
       of the worst-coded samples, so the dictionary stays well conditioned;
-    - **cheap inference**: early on, codes need not be exact, so the LCA runs
-      at a loose tolerance with a step cap (``lca_tol``, ``lca_max_iter``),
-      with its step from a power iteration warm-started at the previous
-      eigenvector instead of a fresh eigen-decomposition;
-    - float32 and whole-batch matrix products throughout.
+    - **cheap inference**: :func:`lca` finds each batch's codes by its
+      feature-sign search, at a loose tolerance (``lca_tol``, a relative
+      duality gap) and a cap on its rounds (``lca_max_iter``);
+    - float32 and whole-batch matrix products for the dictionary steps.
 
     ``rule="online"`` replaces the Hebbian step by the dictionary step of
     Mairal, Bach, Ponce & Sapiro's online dictionary learning (2010), which
@@ -193,7 +192,8 @@ def learn_dictionary(
         such as natural images, e.g. 20); larger values keep learning fast for
         longer (better at escaping a poor start, e.g. on bars).
     lca_tol, lca_max_iter : float and int, default 1e-2 and 15
-        Tolerance and step cap of the LCA during learning.
+        Tolerance and cap on the rounds (``tol`` and ``max_iter`` of :func:`lca`)
+        during learning.
     init : ndarray of shape (n_components, n_features), optional
         Starting dictionary; default random samples of X.
     random_state : None, int or numpy.random.Generator

@@ -163,11 +163,15 @@ def learn_dictionary(
     ``f0 = 0.4`` patches, 400 atoms, ``lam = 1.5``: 248 per patch after 100
     batches against 318 for the Hebbian rule at ``step_decay=20``), level with
     it from about 2,000 batches on. On bars it stops at poorer dictionaries
-    (recovery 0.80 to 0.93 over three seeds, against 0.99, after 500
-    batches of 8x8 bars): averaging makes it settle where an atom covers two
-    bars, while the Hebbian steps keep moving. ``learning_rate`` belongs to
-    the Hebbian rule; ``step_decay`` then only sets how fast each atom's usage
-    (which decides which of two near-duplicates is re-seeded) forgets.
+    (recovery 0.80 to 0.93 over three seeds, against 0.99, after 500 batches
+    of 8x8 bars; some bars are matched by no atom better than a cosine of 0.6
+    to 0.8): averaging over the past makes it settle, while the Hebbian steps
+    keep moving. Its batches cost about a third more (the pass over the
+    atoms), and on ``benchmarks/bench_dictionary.py`` the Hebbian rule at
+    ``step_decay=20`` reaches scikit-learn's and SPAMS' objectives sooner.
+    ``learning_rate`` belongs to the Hebbian rule; ``step_decay`` then only
+    sets how fast each atom's usage (which decides which of two
+    near-duplicates is re-seeded) forgets.
 
     Parameters
     ----------
@@ -189,8 +193,11 @@ def learn_dictionary(
     step_decay : float, default=100
         Steps shrink as ``1 / (1 + t / step_decay)`` (``t`` counts batches).
         Smaller values average over more batches sooner (better on noisy data
-        such as natural images, e.g. 20); larger values keep learning fast for
-        longer (better at escaping a poor start, e.g. on bars).
+        such as natural images, e.g. 20: on whitened ``f0 = 0.4`` patches, 400
+        atoms, ``lam = 1.5``, the held-out objective SPAMS reaches in 2,000
+        batches takes 1,900 batches at 20 and 7,300 at 100); larger values keep
+        learning fast for longer (better at escaping a poor start, e.g. on bars:
+        recovery 0.94 to 0.999 over four seeds at 20, 0.99 to 0.999 at 100).
     lca_tol, lca_max_iter : float and int, default 1e-2 and 15
         Tolerance and cap on the rounds (``tol`` and ``max_iter`` of :func:`lca`)
         during learning.

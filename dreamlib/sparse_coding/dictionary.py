@@ -161,8 +161,8 @@ def learn_dictionary(
     instead of following the latest ones: far better dictionaries after the
     first hundred batches on natural images (held-out objective on whitened
     ``f0 = 0.4`` patches, 400 atoms, ``lam = 1.5``: 248 per patch after 100
-    batches against 318 for the Hebbian rule at ``step_decay=20``), level with
-    it from about 2,000 batches on. On bars it stops at poorer dictionaries
+    batches against 321 for the Hebbian rule at ``step_decay=20``), level with
+    it from about 2,000 batches on (212 and 211). On bars it stops at poorer dictionaries
     (recovery 0.80 to 0.93 over three seeds, against 0.99, after 500 batches
     of 8x8 bars; some bars are matched by no atom better than a cosine of 0.6
     to 0.8): averaging over the past makes it settle, while the Hebbian steps
@@ -195,7 +195,7 @@ def learn_dictionary(
         Smaller values average over more batches sooner (better on noisy data
         such as natural images, e.g. 20: on whitened ``f0 = 0.4`` patches, 400
         atoms, ``lam = 1.5``, the held-out objective SPAMS reaches in 2,000
-        batches takes 1,900 batches at 20 and 7,300 at 100); larger values keep
+        batches takes 2,000 batches at 20 and 6,800 at 100); larger values keep
         learning fast for longer (better at escaping a poor start, e.g. on bars:
         recovery 0.94 to 0.999 over four seeds at 20, 0.99 to 0.999 at 100).
     lca_tol, lca_max_iter : float and int, default 1e-2 and 15

@@ -28,7 +28,8 @@ _FAST = {"nsz", "arcp", "contract", "reassoc"}
 _PIVOT = 1e-10  # an atom this close to the span of the active ones is not added
 CERTIFIED, MAX_ITER, PRECISION, DEPENDENT = 0, 1, 2, 3  # status of each row
 
-_FIRST_ADD = 8  # neurons added in the first round; doubled after clean rounds, halved otherwise
+_FIRST_ADD = 8  # neurons added in the first round; doubled after a clean round, halved after one
+# in which a neuron just added came out with the wrong sign
 
 
 @njit(cache=True, fastmath=_FAST)

@@ -28,8 +28,8 @@ _FAST = {"nsz", "arcp", "contract", "reassoc"}
 _PIVOT = 1e-10  # an atom this close to the span of the active ones is not added
 CERTIFIED, MAX_ITER, PRECISION, DEPENDENT = 0, 1, 2, 3  # status of each row
 
-_FIRST_ADD = 8  # neurons added in the first round; doubled after a clean round, halved after one
-# in which a neuron just added came out with the wrong sign
+_FIRST_ADD = 16  # neurons added in the first round; doubled after a clean round, halved after
+# one in which a neuron just added came out with the wrong sign
 
 
 @njit(cache=True, fastmath=_FAST)
@@ -211,7 +211,7 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
             # from a warm start, or after a round: the solve on S with signs p, descending
             for _ in range(2 * k + 2):
                 for r in range(s):
-                    rhs[r] = B[i, S[r]] - lam * p[r]
+                    rhs[r] = b[S[r]] - lam * p[r]
                 _solve(L, s, rhs, y)
                 t_min = np.inf
                 for r in range(s):
@@ -237,8 +237,9 @@ def search_rows(B, G, A, xx, lam, tol, max_iter, relative_gap, n_rounds, status)
                 break
             if rounds == max_iter:
                 break
+            if rounds > 0:
+                n_add = 2 * n_add if clean else max(1, n_add // 2)
             rounds += 1
-            n_add = 2 * n_add if clean else max(1, n_add // 2)
             clean = True
             count = _violators(c, in_S, lam, n_add, new, score)
             if count == 0:

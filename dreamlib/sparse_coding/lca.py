@@ -160,9 +160,7 @@ def lca(
         with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
             codes, failed, n_iter = _search(X, D, lam, init, tol, max_iter)
     elif solver == "dynamics":
-        defaults = dict(momentum=True, settle=True, working_sets=True, check_every=5,
-                        dtype=np.float32)
-        dynamics.update({name: value for name, value in defaults.items()
+        dynamics.update({name: value for name, value in _DYNAMICS_DEFAULTS.items()
                          if dynamics[name] is None})
         with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
             codes, failed, n_iter = _dynamics(X, D, lam, init, tol, max_iter, **dynamics)
@@ -183,7 +181,7 @@ def _search(X, D, lam, init, tol, max_iter):
 
     Returns the codes (dtype of X), the number of unconverged rows and the rounds taken.
     """
-    from .feature_sign import CERTIFIED, DEPENDENT, PRECISION, search_rows  # numba: ~0.3 s to load
+    from .feature_sign import DEPENDENT, MAX_ITER, search_rows  # numba: ~0.3 s to load
 
     X64, D64 = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
     B, G = X64 @ D64.T, D64 @ D64.T
@@ -196,12 +194,11 @@ def _search(X, D, lam, init, tol, max_iter):
     # a neuron to add that is a combination of the active ones: the search cannot go on,
     # the dynamics can (they need no solve)
     dependent = np.flatnonzero(status == DEPENDENT)
-    failed = int(np.count_nonzero((status != CERTIFIED) & (status != PRECISION)
-                                  & (status != DEPENDENT)))
+    failed = int(np.count_nonzero(status == MAX_ITER))
     if dependent.size:
         A[dependent], more_failed, more_iter = _dynamics(
-            X64[dependent], D, lam, A[dependent], tol, max_iter, step=None, momentum=True,
-            settle=True, working_sets=True, check_every=5, dtype=np.float64)
+            X64[dependent], D, lam, A[dependent], tol, max_iter,
+            **{**_DYNAMICS_DEFAULTS, "dtype": np.float64})
         failed += more_failed
         n_iter = max(n_iter, more_iter)
     return A.astype(X.dtype, copy=False), failed, n_iter
@@ -253,6 +250,8 @@ def check_unit_dictionary(dictionary, n_features):
     return check_unit_rows(D, "dictionary", atol=max(1e-6, 100 * np.finfo(D.dtype).eps))
 
 
+_DYNAMICS_DEFAULTS = dict(step=None, momentum=True, settle=True, working_sets=True, check_every=5,
+                          dtype=np.float32)
 _VERIFY_BELOW = 1e-3  # for tighter tolerances, float32 certificates are checked in float64 ...
 _THIN_MARGIN = 0.05  # ... unless the gap was below this fraction of the tolerance
 _SETTLE_CHECKS = 2  # settle at every second convergence check (measured best)

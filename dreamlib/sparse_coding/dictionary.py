@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import as_generator, check_dictionary, check_positive, check_real_array
 from ..course import progress_bar
-from .lasso import largest_eigenvalue, normalize_rows
+from .lasso import normalize_rows
 from .lca import lca
 
 
@@ -26,30 +26,12 @@ def _initial_dictionary(X, n_components, rng):
     return normalize_rows(D).astype(np.float32)
 
 
-def _power_iteration(D, v, n_steps=4):
-    """Largest eigenvalue of ``D @ D.T``, warm-started from the previous eigenvector ``v``."""
-    for _ in range(n_steps):
-        w = D @ (D.T @ v)
-        v = w / max(np.linalg.norm(w), np.finfo(np.float32).tiny)
-    return float(v @ (D @ (D.T @ v))), v
-
-
-def _loose_codes(batch, D, lam, L, tol, max_iter):
-    """LCA codes at a loose tolerance (float32). ``L`` is unused by the search."""
+def _loose_codes(batch, D, lam, tol, max_iter):
+    """LCA codes at a loose tolerance (float32)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # loose codes are fine here
         A = lca(batch, D, lam, tol=tol, max_iter=max_iter)
     return A.astype(np.float32, copy=False)
-
-
-def _diverged(X, R, A, lam):
-    """Whether some codes are worse than no codes at all by a factor 2 (the LCA blew up).
-
-    ``R = X - A @ D``. Zero codes score ``0.5 ||x||^2``; iterates of a stable LCA from zero stay
-    near or below that, diverging ones grow without bound.
-    """
-    objective = 0.5 * np.einsum("ij,ij->i", R, R) + lam * np.abs(A).sum(axis=1)
-    return bool(np.any(~(objective <= np.einsum("ij,ij->i", X, X))))
 
 
 def _replace_atoms(D, usage, hits, R, rng, max_overlap=0.95):
@@ -259,7 +241,6 @@ def learn_dictionary(
         D = normalize_rows(D).astype(np.float32)
     usage = np.zeros(n_components, dtype=np.float32)  # running mean of a_i**2 per sample
     hits = np.zeros(n_components, dtype=np.int64)  # activations since the last re-seeding
-    v = rng.standard_normal(n_components).astype(np.float32)
     if rule == "online":  # accumulated statistics sum a a.T and sum a.T x (Mairal et al. 2010)
         from .online import block_coordinate_pass, forgetting  # numba: ~0.3 s to load
 
@@ -268,15 +249,8 @@ def learn_dictionary(
     with nullcontext() if blas_threads is None else threadpool_limits(blas_threads):
         for t in progress_bar(range(n_iter), desc="learning dictionary", disable=not progress):
             batch = X[rng.integers(n_samples, size=batch_size)].astype(np.float32, copy=False)
-            L, v = _power_iteration(D, v)
-            A = _loose_codes(batch, D, lam, L, lca_tol, lca_max_iter)
+            A = _loose_codes(batch, D, lam, lca_tol, lca_max_iter)
             R = batch - A @ D
-            if _diverged(batch, R, A, lam):
-                # the warm-started power iteration missed a new leading direction, the step
-                # was too long: take the largest eigenvalue afresh (Lanczos) and code again
-                L = largest_eigenvalue(D @ D.T)
-                A = _loose_codes(batch, D, lam, L, lca_tol, lca_max_iter)
-                R = batch - A @ D
             w = 1.0 + t / step_decay
             batch_usage = np.einsum("ij,ij->j", A, A) / batch_size
             usage += (batch_usage - usage) / w

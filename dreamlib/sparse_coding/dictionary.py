@@ -177,7 +177,7 @@ def learn_dictionary(
         Smaller values average over more batches sooner (better on noisy data
         such as natural images, e.g. 20: on whitened ``f0 = 0.4`` patches, 400
         atoms, ``lam = 1.5``, the held-out objective SPAMS reaches in 2,000
-        batches takes 2,000 batches at 20 and 6,800 at 100); larger values keep
+        batches takes 2,000 batches at 20 and 6,700 at 100); larger values keep
         learning fast for longer (better at escaping a poor start, e.g. on bars:
         recovery 0.94 to 0.999 over four seeds at 20, 0.99 to 0.999 at 100).
     lca_tol, lca_max_iter : float and int, default 1e-2 and 15
